@@ -1,0 +1,71 @@
+/**
+ * The one error catalogue of the package. Every error thrown, rejected or emitted by this library
+ * is a {@link DecisioningError} whose `code` is one of {@link ERROR_CODES}. Callers match on `code`,
+ * never on message text. `docs/errors.md` documents every code (a test keeps the two in sync).
+ */
+export const ERROR_CODES = {
+  ODE_ERR_INVALID_OPTION: "An option passed to TargetClient.create() is missing or invalid.",
+  ODE_ERR_INVALID_REQUEST: "The getOffers/sendNotifications options or the Delivery request are invalid.",
+  ODE_ERR_NOT_READY: "On-device decisioning was requested but no usable artifact is loaded yet.",
+  ODE_ERR_READY_TIMEOUT: "ready({timeout}) elapsed before the client became ready.",
+  ODE_ERR_CLOSED: "The client was closed; no further calls are accepted.",
+  ODE_ERR_ARTIFACT_PARSE: "The artifact body is not valid JSON (or rules.bin did not decode to JSON).",
+  ODE_ERR_ARTIFACT_VERSION_UNSUPPORTED: "The artifact's major version is not 1.",
+  ODE_ERR_ARTIFACT_INVALID: "The artifact does not have the expected shape (rules, mboxes, views, consequences).",
+  ODE_ERR_ARTIFACT_UNKNOWN_OPERATOR: "A rule condition uses a json-logic operator that is not supported.",
+  ODE_ERR_ARTIFACT_TOO_LARGE: "The artifact is larger than the configured maximumArtifactSize.",
+  ODE_ERR_ARTIFACT_BIN_INVALID: "The rules.bin header or content is invalid.",
+  ODE_ERR_ARTIFACT_STALE: "The loaded artifact is older than maximumArtifactAge.",
+  ODE_ERR_ARTIFACT_UNAVAILABLE: "The artifact could not be obtained (download, file or source failure).",
+  ODE_ERR_ARTIFACT_AUTH: "The artifact server answered 401/403: a configuration error (client, environment, token).",
+  ODE_ERR_HTTP_STATUS: "An HTTP call answered with an unexpected status.",
+  ODE_ERR_NETWORK: "An HTTP call failed before a response arrived.",
+  ODE_ERR_TIMEOUT: "An HTTP call or a whole remote call exceeded its timeout.",
+  ODE_ERR_ABORTED: "An in-flight call was aborted by close().",
+  ODE_ERR_REMOTE_RESPONSE: "The Delivery API answered with a body that is not a valid response.",
+  ODE_ERR_NOTIFICATION_FAILED: "A notification batch could not be delivered after all retries.",
+  ODE_ERR_GEO_LOOKUP: "The IP-to-geo lookup failed (the decision continues without it).",
+  ODE_ERR_INTERNAL: "An unexpected internal failure; please report it.",
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface DecisioningErrorOptions {
+  cause?: unknown;
+  /** HTTP status when the error comes from an HTTP response. */
+  status?: number;
+  /** true when retrying later may succeed (network, 5xx, timeout). */
+  recoverable?: boolean;
+  /** Free-form, non-secret details (for example the option name). */
+  details?: Record<string, unknown>;
+}
+
+const BRAND = Symbol.for("on-device-decisioning.error");
+
+export class DecisioningError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number | undefined;
+  readonly recoverable: boolean;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: DecisioningErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "DecisioningError";
+    this.code = code;
+    this.status = options.status;
+    this.recoverable = options.recoverable ?? false;
+    this.details = options.details;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  static is(value: unknown): value is DecisioningError {
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+}
+
+/** Wraps anything thrown into a DecisioningError, keeping the original as `cause`. */
+export function toDecisioningError(err: unknown, fallback: ErrorCode = "ODE_ERR_INTERNAL"): DecisioningError {
+  if (DecisioningError.is(err)) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new DecisioningError(fallback, message, { cause: err });
+}

@@ -1,0 +1,18 @@
+import { defineConfig } from "tsup";
+
+export default defineConfig([
+  {
+    entry: { index: "src/index.ts" },
+    format: ["esm", "cjs"],
+    outDir: "dist",
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    target: "node20",
+    platform: "node",
+    splitting: false,
+    outExtension({ format }) {
+      return { js: format === "cjs" ? ".cjs" : ".js" };
+    },
+  },
+]);
