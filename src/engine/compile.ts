@@ -1,0 +1,217 @@
+import type { Artifact, ArtifactMetric, ArtifactOption, ArtifactRule } from "../artifact/schema";
+import { DEFAULT_GLOBAL_MBOX, SUPPORTED_ARTIFACT_MAJOR_VERSION } from "../artifact/schema";
+import { DecisioningError } from "../errors";
+import { compileCondition, type CompiledCondition } from "./conditions";
+
+/**
+ * Compiling an artifact happens once, when it arrives: rules are indexed by mbox and view name,
+ * conditions become closures, and every per-rule piece of response shaping that does not depend on
+ * the request (execute/prefetch option lists, display tokens, meta response tokens) is precomputed.
+ * The compiled artifact is immutable; decisions share its frozen parts instead of cloning them.
+ */
+
+const META_TOKEN_KEYS = [
+  "activity.id",
+  "activity.name",
+  "activity.type",
+  "experience.id",
+  "experience.name",
+  "location.id",
+  "location.name",
+  "location.type",
+  "offer.id",
+  "offer.name",
+  "option.id",
+  "option.name",
+] as const;
+
+export interface CompiledRule {
+  readonly index: number;
+  readonly rule: ArtifactRule;
+  readonly ruleKey: string;
+  readonly activityId: unknown;
+  readonly condition: CompiledCondition;
+  /** undefined when the rule applies to every property. */
+  readonly propertyTokens: ReadonlySet<string> | undefined;
+  readonly name: string;
+  /** The consequence's keys other than name/options/metrics (kept as the reference does). */
+  readonly extra: Readonly<Record<string, unknown>> | undefined;
+  /** Options as shaped for execute: blank options dropped, eventTokens removed. */
+  readonly executeOptions: readonly Readonly<ArtifactOption>[];
+  /** Click metrics for execute, undefined when there are none. */
+  readonly executeMetrics: readonly Readonly<ArtifactMetric>[] | undefined;
+  /** Options as shaped for prefetch: eventToken kept or taken from the display metric at the same index. */
+  readonly prefetchOptions: readonly Readonly<ArtifactOption>[];
+  /** All metrics (kept for view prefetch only). */
+  readonly metrics: readonly Readonly<ArtifactMetric>[];
+  /** Whether `metrics` was present in the artifact (views keep the key, even empty). */
+  readonly hasMetrics: boolean;
+  /** The defined eventTokens of the raw options (display notifications of execute decisions). */
+  readonly displayTokens: readonly string[];
+  /** Response tokens taken from rule meta and allowed by the artifact. */
+  readonly metaTokens: Readonly<Record<string, unknown>>;
+  /** true when an html/actions option contains a `${...}` campaign macro. */
+  readonly hasMacros: boolean;
+  readonly audienceIds: readonly unknown[];
+}
+
+export interface CompiledArtifact {
+  readonly artifact: Artifact;
+  readonly version: string;
+  readonly versionSupported: boolean;
+  readonly globalMbox: string;
+  readonly geoTargetingEnabled: boolean;
+  readonly responseTokens: ReadonlySet<string>;
+  readonly mboxes: ReadonlyMap<string, readonly CompiledRule[]>;
+  readonly views: ReadonlyMap<string, readonly CompiledRule[]>;
+  /** Every view rule, concatenated in the artifact's view key order ("all views"). */
+  readonly allViewRules: readonly CompiledRule[];
+  readonly remoteMboxes: readonly string[];
+  readonly localMboxes: ReadonlySet<string>;
+  readonly remoteViews: readonly string[];
+  readonly localViews: ReadonlySet<string>;
+  readonly ruleCount: number;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  }
+  return value;
+}
+
+function copyFrozen<T>(value: T): T {
+  if (value === null || typeof value !== "object") return value;
+  return deepFreeze(structuredClone(value));
+}
+
+const MACRO_MARK = "${";
+
+function optionHasMacro(option: ArtifactOption): boolean {
+  if (option.type === "html") return typeof option.content === "string" && option.content.includes(MACRO_MARK);
+  if (option.type === "actions" && Array.isArray(option.content)) {
+    return option.content.some(
+      (a) => a && typeof a === "object" && typeof a.content === "string" && a.content.includes(MACRO_MARK),
+    );
+  }
+  return false;
+}
+
+export function majorVersionOf(version: unknown): number {
+  return parseInt(String(version).split(".")[0] ?? "", 10);
+}
+
+function compileRule(rule: ArtifactRule, index: number, allowedTokens: ReadonlySet<string>): CompiledRule {
+  const consequence = (rule.consequence ?? {}) as ArtifactRule["consequence"];
+  const meta = (rule.meta ?? {}) as ArtifactRule["meta"];
+  const rawOptions: ArtifactOption[] = Array.isArray(consequence.options) ? consequence.options : [];
+  const hasMetrics = Array.isArray(consequence.metrics);
+  const rawMetrics: ArtifactMetric[] = hasMetrics ? (consequence.metrics as ArtifactMetric[]) : [];
+  const options = rawOptions.map((o) => copyFrozen(o ?? {}) as ArtifactOption);
+  const metrics = rawMetrics.map((m) => copyFrozen(m ?? {}) as ArtifactMetric);
+
+  const executeOptions = options
+    .filter((o) => !(o.type === undefined && o.content === undefined))
+    .map((o) => {
+      if (!("eventToken" in o)) return o;
+      const { eventToken: _dropped, ...rest } = o;
+      return Object.freeze(rest);
+    });
+  const clicks = metrics.filter((m) => m.type === "click");
+  const prefetchOptions = options.map((o, idx) => {
+    if (o.eventToken !== undefined) return o;
+    const metric = metrics[idx];
+    if (metric && metric.type === "display" && metric.eventToken !== undefined) {
+      return Object.freeze({ ...o, eventToken: metric.eventToken });
+    }
+    return o;
+  });
+  const displayTokens = rawOptions
+    .map((o) => o?.eventToken)
+    .filter((t): t is string => t !== undefined) as string[];
+
+  const metaTokens: Record<string, unknown> = {};
+  for (const key of META_TOKEN_KEYS) {
+    if (allowedTokens.has(key) && meta[key] !== undefined) metaTokens[key] = copyFrozen(meta[key]);
+  }
+
+  let extra: Record<string, unknown> | undefined;
+  for (const key of Object.keys(consequence)) {
+    if (key === "name" || key === "options" || key === "metrics" || key === "index" || key === "trace") continue;
+    (extra ??= {})[key] = copyFrozen(consequence[key]);
+  }
+
+  const tokens = Array.isArray(rule.propertyTokens) && rule.propertyTokens.length > 0 ? new Set(rule.propertyTokens) : undefined;
+  const audienceIds = Array.isArray(meta["audience.ids"]) ? meta["audience.ids"] : [];
+
+  return Object.freeze({
+    index,
+    rule,
+    ruleKey: rule.ruleKey,
+    activityId: meta["activity.id"],
+    condition: compileCondition(rule.condition),
+    propertyTokens: tokens,
+    name: consequence.name,
+    extra: extra ? Object.freeze(extra) : undefined,
+    executeOptions: Object.freeze(executeOptions),
+    executeMetrics: clicks.length > 0 ? Object.freeze(clicks) : undefined,
+    prefetchOptions: Object.freeze(prefetchOptions),
+    metrics: Object.freeze(metrics),
+    hasMetrics,
+    displayTokens: Object.freeze(displayTokens),
+    metaTokens: Object.freeze(metaTokens),
+    hasMacros: options.some(optionHasMacro),
+    audienceIds,
+  });
+}
+
+function compileRuleMap(
+  rules: Record<string, ArtifactRule[]> | undefined,
+  allowedTokens: ReadonlySet<string>,
+  counter: { n: number },
+): Map<string, CompiledRule[]> {
+  const map = new Map<string, CompiledRule[]>();
+  if (!rules || typeof rules !== "object") return map;
+  for (const name of Object.keys(rules)) {
+    const list = rules[name];
+    if (!Array.isArray(list)) {
+      throw new DecisioningError("ODE_ERR_ARTIFACT_INVALID", `Rules for "${name}" are not an array`);
+    }
+    map.set(
+      name,
+      list.map((rule) => compileRule(rule, counter.n++, allowedTokens)),
+    );
+  }
+  return map;
+}
+
+/** Compiles an artifact. Throws a DecisioningError for an unknown json-logic operator. */
+export function compileArtifact(artifact: Artifact): CompiledArtifact {
+  if (!artifact || typeof artifact !== "object" || !artifact.rules || typeof artifact.rules !== "object") {
+    throw new DecisioningError("ODE_ERR_ARTIFACT_INVALID", "The artifact has no rules object");
+  }
+  const allowedTokens = new Set(Array.isArray(artifact.responseTokens) ? artifact.responseTokens : []);
+  const counter = { n: 0 };
+  const mboxes = compileRuleMap(artifact.rules.mboxes, allowedTokens, counter);
+  const views = compileRuleMap(artifact.rules.views, allowedTokens, counter);
+  const allViewRules: CompiledRule[] = [];
+  for (const list of views.values()) allViewRules.push(...list);
+  const arr = (v: unknown): string[] => (Array.isArray(v) ? (v as string[]) : []);
+  return Object.freeze({
+    artifact,
+    version: String(artifact.version),
+    versionSupported: majorVersionOf(artifact.version) === SUPPORTED_ARTIFACT_MAJOR_VERSION,
+    globalMbox: artifact.globalMbox || DEFAULT_GLOBAL_MBOX,
+    geoTargetingEnabled: artifact.geoTargetingEnabled === true,
+    responseTokens: allowedTokens,
+    mboxes,
+    views,
+    allViewRules: Object.freeze(allViewRules),
+    remoteMboxes: Object.freeze([...arr(artifact.remoteMboxes)]),
+    localMboxes: new Set(arr(artifact.localMboxes)),
+    remoteViews: Object.freeze([...arr(artifact.remoteViews)]),
+    localViews: new Set(arr(artifact.localViews)),
+    ruleCount: counter.n,
+  });
+}

@@ -1,0 +1,23 @@
+import { Agent, fetch as undiciFetch } from "undici";
+import type { FetchLike } from "./http";
+
+/**
+ * The default HTTP stack: undici's fetch over a keep-alive connection pool owned by one client,
+ * so `close()` can release every socket and never leaves a handle keeping the process alive.
+ */
+export function createDefaultFetch(): { fetch: FetchLike; close(): Promise<void> } {
+  const agent = new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connections: 64 });
+  const fetch: FetchLike = (url, init) =>
+    undiciFetch(url, { ...init, dispatcher: agent }) as unknown as ReturnType<FetchLike>;
+  return {
+    fetch,
+    close: async () => {
+      await agent.close().catch(() => agent.destroy());
+    },
+  };
+}
+
+/** 32 lower-case hex characters, as the reference renders uuids. */
+export function randomId(): string {
+  return globalThis.crypto.randomUUID().replace(/-/g, "");
+}
