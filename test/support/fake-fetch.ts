@@ -35,7 +35,7 @@ export function fakeFetch(routes: Record<string, Handler>): FetchLike & { calls:
       .sort((a, b) => b.length - a.length)[0];
     if (!key) return new Response("not found", { status: 404 });
     return routes[key]!(call);
-  }) as FetchLike & { calls: RecordedCall[] };
+  }) as unknown as FetchLike & { calls: RecordedCall[] };
   fn.calls = calls;
   return fn;
 }
