@@ -1,0 +1,53 @@
+/**
+ * Defaults and normalisation of the artifact options. Invalid values are logged and replaced by
+ * the default (never thrown): a typo in a tuning option must not take decisioning down.
+ */
+import type { SafeLogger } from "../logger";
+
+export const DEFAULT_POLLING_INTERVAL = 300_000;
+export const MINIMUM_POLLING_INTERVAL = 1_000;
+export const DEFAULT_DOWNLOAD_TIMEOUT = 10_000;
+export const DEFAULT_MAXIMUM_ARTIFACT_SIZE = 50 * 1024 * 1024;
+export const WATCH_DEBOUNCE_MS = 100;
+export const MAX_TIMER_MS = 2_147_483_647;
+
+function isNumber(v: unknown): v is number {
+  return typeof v === "number" && !Number.isNaN(v);
+}
+
+/**
+ * 0 → off; absent → 300000; values in (0, 1000) are raised to 1000 (the reference's 300000 floor
+ * protects Adobe's CDN, but self-hosted artifact servers may want fast refreshes; 1 s keeps a
+ * tight loop impossible); invalid values (negative, non-numbers) → 300000 with a warning.
+ */
+export function resolvePollingInterval(value: unknown, logger?: SafeLogger): number {
+  if (value === undefined) return DEFAULT_POLLING_INTERVAL;
+  if (!isNumber(value) || value < 0) {
+    logger?.warn(`pollingInterval ${String(value)} is invalid; using ${DEFAULT_POLLING_INTERVAL}`);
+    return DEFAULT_POLLING_INTERVAL;
+  }
+  if (value === 0) return 0;
+  return Math.min(MAX_TIMER_MS, Math.max(MINIMUM_POLLING_INTERVAL, value));
+}
+
+/** A positive number (capped at `max`), else the fallback with a warning. */
+export function positiveOr(
+  value: unknown,
+  fallback: number,
+  name: string,
+  logger: SafeLogger,
+  max = MAX_TIMER_MS,
+): number {
+  if (value === undefined) return fallback;
+  if (isNumber(value) && value > 0) return Math.min(value, max);
+  logger.warn(`${name} ${String(value)} is invalid; using ${fallback}`);
+  return fallback;
+}
+
+/** maximumArtifactAge: a positive number of ms, or undefined (no age limit). */
+export function resolveMaximumArtifactAge(value: unknown, logger: SafeLogger): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (isNumber(value) && value > 0) return value;
+  logger.warn(`maximumArtifactAge ${String(value)} is invalid; no age limit applies`);
+  return undefined;
+}
