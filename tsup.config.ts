@@ -1,18 +1,18 @@
-import { defineConfig } from "tsup";
+import { defineConfig, type Options } from "tsup";
+
+/** Library entries, built twice: ESM (dist/esm, .js + .d.ts) and CJS (dist/cjs, .cjs + .d.cts). */
+const entry = { index: "src/index.ts", testing: "src/testing/index.ts" };
+
+const common: Options = {
+  entry,
+  dts: true,
+  sourcemap: true,
+  target: "node20",
+  platform: "node",
+  splitting: false,
+};
 
 export default defineConfig([
-  {
-    entry: { index: "src/index.ts" },
-    format: ["esm", "cjs"],
-    outDir: "dist",
-    dts: true,
-    sourcemap: true,
-    clean: true,
-    target: "node20",
-    platform: "node",
-    splitting: false,
-    outExtension({ format }) {
-      return { js: format === "cjs" ? ".cjs" : ".js" };
-    },
-  },
+  { ...common, format: ["esm"], outDir: "dist/esm", clean: true },
+  { ...common, format: ["cjs"], outDir: "dist/cjs", clean: true, outExtension: () => ({ js: ".cjs" }) },
 ]);

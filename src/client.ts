@@ -208,6 +208,7 @@ export class TargetClient {
         compile: compileArtifact,
         emit: (type, payload) => this.#events.emit(type, payload),
         recordTelemetry: (entry: TelemetryEntry) => this.#telemetry.add(entry),
+        performanceNow,
       });
       let first = true;
       this.#manager.onUpdate((loaded) => {

@@ -120,6 +120,17 @@ function normalize(value: unknown): any {
   return copy;
 }
 
+function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(",")}]`;
+  if (value && typeof value === "object") {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableStringify((value as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
 function createReference(artifact: any, conf: any, notifications: any[]): Promise<any> {
   return new Promise((resolve, reject) => {
     const fetchApi = async (_url: string, init: any) => {
@@ -204,7 +215,7 @@ describe("differential against @adobe/target-nodejs-sdk 2.4.3", () => {
         await ours.flush();
         const ourNotifications = ourFetch.calls.filter((c) => c.method === "POST").flatMap((c) => c.body.notifications ?? []);
         const refFlat = refNotifications.flatMap((b) => b.notifications ?? []);
-        const sorted = (list: unknown[]) => normalize(list).map((n: unknown) => JSON.stringify(n)).sort();
+        const sorted = (list: unknown[]) => normalize(list).map((n: unknown) => stableStringify(n)).sort();
         expect(sorted(ourNotifications)).toEqual(sorted(refFlat));
         expect(JSON.stringify(artifact)).toBe(snapshot);
         expect(compared).toBeGreaterThan(REQUESTS_PER_ARTIFACT * 0.9);
