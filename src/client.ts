@@ -181,6 +181,7 @@ export class TargetClient {
       flushInterval: o.notificationFlushInterval,
       retries: o.notificationRetries,
       maxQueued: o.notificationMaxQueued,
+      concurrency: o.notificationConcurrency,
       telemetryEnabled: o.telemetryEnabled,
       takeTelemetry: () => this.#telemetry.take(),
       onError: (error, payload) => this.#events.emit("sendNotificationError", { notification: { request: payload }, error }),

@@ -63,6 +63,8 @@ export interface ClientOptions {
   notificationFlushInterval?: number;
   notificationRetries?: number;
   notificationMaxQueued?: number;
+  /** Notification requests in flight at once (default 1; each request carries one visitor). */
+  notificationConcurrency?: number;
   geoLookupTimeout?: number;
   geoCacheSize?: number;
   geoResolver?: (ipAddress: string) => Promise<Geo | undefined> | Geo | undefined;
@@ -95,6 +97,7 @@ export const DEFAULTS = {
   notificationFlushInterval: 250,
   notificationRetries: 3,
   notificationMaxQueued: 10_000,
+  notificationConcurrency: 1,
   geoLookupTimeout: 1000,
   geoCacheSize: 1000,
 };
@@ -177,6 +180,7 @@ export function resolveOptions(input: unknown, log: SafeLogger): ResolvedOptions
     notificationFlushInterval: positiveNumber(o, "notificationFlushInterval", DEFAULTS.notificationFlushInterval, log),
     notificationRetries: positiveNumber(o, "notificationRetries", DEFAULTS.notificationRetries, log),
     notificationMaxQueued: positiveNumber(o, "notificationMaxQueued", DEFAULTS.notificationMaxQueued, log, 1),
+    notificationConcurrency: positiveNumber(o, "notificationConcurrency", DEFAULTS.notificationConcurrency, log, 1),
     geoLookupTimeout: positiveNumber(o, "geoLookupTimeout", DEFAULTS.geoLookupTimeout, log, 1),
     geoCacheSize: positiveNumber(o, "geoCacheSize", DEFAULTS.geoCacheSize, log),
     artifactDownloadTimeout: positiveNumber(o, "artifactDownloadTimeout", DEFAULTS.artifactDownloadTimeout, log, 1),

@@ -4,7 +4,7 @@
  * items are grouped by visitor identity (the JSON of `{id, context, experienceCloud, property}` plus
  * the session id); notifications are never merged, each keeps its own id, timestamp and tokens.
  *
- * At most one request is in flight; the rest waits. A group is sealed into a batch when it reaches
+ * At most `concurrency` requests (default 1) are in flight; the rest waits. A group is sealed into a batch when it reaches
  * `batchSize` or when the flush timer (armed by the first queued item) fires. Failed sends are retried
  * with backoff, then reported through `onError` and dropped. The queue is bounded (`maxQueued`).
  */
@@ -62,6 +62,11 @@ export interface NotificationQueueOptions {
   takeTelemetry?: () => TelemetryEntry[];
   /** Default true (telemetry is active when `takeTelemetry` is given). */
   telemetryEnabled?: boolean;
+  /**
+   * Requests in flight at once. Default 1. A Delivery request carries one visitor, so a service with
+   * many distinct visitors per flush interval needs more than one to keep up with its decisions.
+   */
+  concurrency?: number;
 }
 
 export interface NotificationQueueStats {
@@ -71,7 +76,7 @@ export interface NotificationQueueStats {
   failed: number;
   /** Notifications dropped because the queue was full. */
   dropped: number;
-  /** Requests in flight (0 or 1). */
+  /** Requests in flight (at most `concurrency`). */
   inFlight: number;
   /** Notifications waiting (not in flight). */
   queued: number;
@@ -97,7 +102,11 @@ interface Group extends QueuedNotificationBatch {
 }
 
 interface Sealed extends QueuedNotificationBatch {
-  done: Promise<void>;
+  seq: number;
+}
+
+interface FlushWaiter {
+  seq: number;
   resolve: () => void;
 }
 
@@ -111,17 +120,26 @@ export function createNotificationQueue(o: NotificationQueueOptions): Notificati
   const flushInterval = intOption(o.flushInterval, DEFAULT_FLUSH_INTERVAL, 0);
   const maxQueued = intOption(o.maxQueued, DEFAULT_MAX_QUEUED, 1);
   const retries = intOption(o.retries, DEFAULT_NOTIFICATION_RETRIES, 0);
+  const concurrency = intOption(o.concurrency, 1, 1);
   const telemetry = o.telemetryEnabled !== false && typeof o.takeTelemetry === "function";
 
+  // Groups in arrival order (a Map iterates in insertion order: the first group is the oldest).
   const groups = new Map<string, Group>();
-  const ready: Sealed[] = [];
-  let current: Sealed | undefined;
+  // Sealed batches waiting to be sent: a FIFO with a moving head (no O(n) shift).
+  let ready: Sealed[] = [];
+  let head = 0;
+  const inFlight = new Set<Sealed>();
+  let waiters: FlushWaiter[] = [];
+  let nextSeq = 1;
+  let dropCursor = 0;
+  let telemetryCarrier: TelemetryOnlyItem | undefined;
   let timer: TimerHandle | undefined;
-  let pumping = false;
   let closed = false;
   let closing: Promise<void> | undefined;
   let queued = 0;
   const counts = { sent: 0, failed: 0, dropped: 0, sentNotifications: 0, failedNotifications: 0 };
+
+  const pendingReady = () => ready.length - head;
 
   function groupFor(item: TelemetryOnlyItem): Group | undefined {
     const parts = item.request ?? {};
@@ -129,7 +147,10 @@ export function createNotificationQueue(o: NotificationQueueOptions): Notificati
     try {
       key = JSON.stringify([
         item.sessionId ?? null,
-        { id: parts.id, context: parts.context, experienceCloud: parts.experienceCloud, property: parts.property },
+        parts.id ?? null,
+        parts.context ?? null,
+        parts.experienceCloud ?? null,
+        parts.property ?? null,
       ]);
     } catch (err) {
       logger.warn("Notification dropped: its request cannot be serialised:", err instanceof Error ? err.message : err);
@@ -137,28 +158,36 @@ export function createNotificationQueue(o: NotificationQueueOptions): Notificati
     }
     let group = groups.get(key);
     if (!group) {
-      // The parsed key is a private snapshot of the request parts: later caller mutations cannot leak in.
-      const snapshot = (JSON.parse(key) as [string | null, QueuedRequestParts])[1];
-      group = { key, request: snapshot, sessionId: item.sessionId, notifications: [], wantsRequest: false };
+      // The parts are the caller's own immutable snapshot (the client builds them per decision).
+      const request: QueuedRequestParts = { id: parts.id, context: parts.context, experienceCloud: parts.experienceCloud };
+      if (parts.property !== undefined) request.property = parts.property;
+      group = { key, request, sessionId: item.sessionId, notifications: [], wantsRequest: false };
       groups.set(key, group);
     }
     return group;
   }
 
   function seal(group: Group, count: number): void {
-    const take = group.notifications.splice(0, count);
+    const take = count === group.notifications.length ? group.notifications : group.notifications.slice(0, count);
+    const rest = count === group.notifications.length ? [] : group.notifications.slice(count);
+    const { key, request, sessionId } = group;
     for (let i = 0; i < take.length || (i === 0 && group.wantsRequest); i += batchSize) {
-      let resolve!: () => void;
-      const done = new Promise<void>((r) => (resolve = r));
-      const { key, request, sessionId } = group;
-      ready.push({ key, request, sessionId, notifications: take.slice(i, i + batchSize), done, resolve });
+      const notifications = take.length <= batchSize ? take : take.slice(i, i + batchSize);
+      ready.push({ key, request, sessionId, notifications, seq: nextSeq++ });
     }
+    group.notifications = rest;
     group.wantsRequest = false;
-    if (group.notifications.length === 0) groups.delete(group.key);
+    if (rest.length === 0) groups.delete(key);
   }
 
   function sealAll(): void {
-    for (const group of [...groups.values()]) seal(group, group.notifications.length);
+    const carrier = telemetryCarrier;
+    telemetryCarrier = undefined;
+    if (carrier && groups.size === 0 && pendingReady() === 0) {
+      const group = groupFor(carrier);
+      if (group) group.wantsRequest = true;
+    }
+    for (const group of groups.values()) seal(group, group.notifications.length);
   }
 
   function armTimer(): void {
@@ -175,30 +204,50 @@ export function createNotificationQueue(o: NotificationQueueOptions): Notificati
     timer = undefined;
   }
 
-  function kick(): void {
-    if (pumping || ready.length === 0) return;
-    pumping = true;
-    Promise.resolve()
-      .then(pump)
-      .catch((err: unknown) => logger.error("Notification queue failure:", err))
-      .finally(() => {
-        pumping = false;
-        if (ready.length > 0) kick();
-      });
+  /** The lowest sequence number not yet completed (everything below it is done). */
+  function lowestUnfinished(): number {
+    let low = head < ready.length ? ready[head]!.seq : nextSeq;
+    for (const b of inFlight) if (b.seq < low) low = b.seq;
+    return low;
   }
 
-  async function pump(): Promise<void> {
-    while (ready.length > 0) {
-      const batch = ready.shift()!;
-      queued -= batch.notifications.length;
-      current = batch;
-      try {
-        await sendBatch(batch);
-      } finally {
-        current = undefined;
-        batch.resolve();
-      }
+  function settleWaiters(): void {
+    if (waiters.length === 0) return;
+    const low = lowestUnfinished();
+    const keep: FlushWaiter[] = [];
+    for (const w of waiters) {
+      if (low >= w.seq) w.resolve();
+      else keep.push(w);
     }
+    waiters = keep;
+  }
+
+  function takeNext(): Sealed | undefined {
+    if (head >= ready.length) return undefined;
+    const batch = ready[head]!;
+    ready[head++] = undefined as unknown as Sealed;
+    if (head > 1024 && head * 2 > ready.length) {
+      ready = ready.slice(head);
+      dropCursor = Math.max(0, dropCursor - head);
+      head = 0;
+    }
+    return batch;
+  }
+
+  function kick(): void {
+    while (inFlight.size < concurrency && pendingReady() > 0) {
+      const batch = takeNext()!;
+      queued -= batch.notifications.length;
+      inFlight.add(batch);
+      sendBatch(batch)
+        .catch((err: unknown) => logger.error("Notification queue failure:", err))
+        .finally(() => {
+          inFlight.delete(batch);
+          settleWaiters();
+          kick();
+        });
+    }
+    settleWaiters();
   }
 
   function isFinal(err: unknown): boolean {
@@ -258,15 +307,15 @@ export function createNotificationQueue(o: NotificationQueueOptions): Notificati
   /** Drops the oldest queued notification (sealed batches first, then groups in arrival order). */
   function dropOldest(): boolean {
     let dropped = false;
-    for (let i = 0; i < ready.length && !dropped; i++) {
+    // Batches before dropCursor are already empty: never rescan them (keeps dropping O(1) amortised).
+    for (let i = Math.max(head, dropCursor); i < ready.length && !dropped; i++) {
       const batch = ready[i]!;
-      if (batch.notifications.length === 0) continue;
-      batch.notifications.shift();
-      dropped = true;
       if (batch.notifications.length === 0) {
-        ready.splice(i, 1);
-        batch.resolve();
+        dropCursor = i + 1;
+        continue;
       }
+      batch.notifications = batch.notifications.slice(1);
+      dropped = true;
     }
     if (!dropped) {
       for (const group of groups.values()) {
@@ -281,7 +330,10 @@ export function createNotificationQueue(o: NotificationQueueOptions): Notificati
     queued--;
     counts.dropped++;
     if (counts.dropped === 1 || counts.dropped % DROP_WARN_EVERY === 0) {
-      logger.warn(`Notification queue full (${maxQueued}); dropped the oldest notifications (${counts.dropped} so far)`);
+      logger.warn(
+        `Notification queue full (${maxQueued}); dropped the oldest notifications (${counts.dropped} so far). ` +
+          "Each Delivery request carries one visitor: raise notificationConcurrency for many distinct visitors.",
+      );
     }
     return true;
   }
@@ -303,7 +355,13 @@ export function createNotificationQueue(o: NotificationQueueOptions): Notificati
     for (const n of notifications) group.notifications.push(n);
     queued += notifications.length;
     while (queued > maxQueued && dropOldest());
-    if (group.notifications.length >= batchSize && groups.get(group.key) === group) {
+    if (groups.size >= batchSize) {
+      // Many visitors waiting (each needs its own request): send now rather than wait for the timer,
+      // so the queue keeps pace under load even when no timer gets a chance to fire.
+      sealAll();
+      cancelTimer();
+      kick();
+    } else if (group.notifications.length >= batchSize && groups.get(group.key) === group) {
       seal(group, group.notifications.length - (group.notifications.length % batchSize));
       if (groups.size === 0) cancelTimer();
       kick();
@@ -317,19 +375,19 @@ export function createNotificationQueue(o: NotificationQueueOptions): Notificati
       if (logger.debugEnabled) logger.debug("Telemetry is disabled; telemetry-only request ignored");
       return;
     }
-    const group = groupFor(item);
-    if (!group) return;
-    group.wantsRequest = true;
+    // Telemetry entries belong to the client, not to a visitor: they ride along with the next
+    // notification request, or with one carrier request per flush (the latest caller's id/context).
+    telemetryCarrier = item;
     armTimer();
   }
 
   function flush(): Promise<void> {
     cancelTimer();
     sealAll();
-    const waits = ready.map((b) => b.done);
-    if (current) waits.push(current.done);
+    const seq = nextSeq;
+    const done = new Promise<void>((resolve) => waiters.push({ seq, resolve }));
     kick();
-    return Promise.all(waits).then(() => undefined);
+    return done;
   }
 
   function close(): Promise<void> {
@@ -348,6 +406,6 @@ export function createNotificationQueue(o: NotificationQueueOptions): Notificati
     get size() {
       return queued;
     },
-    stats: () => ({ ...counts, inFlight: current ? 1 : 0, queued }),
+    stats: () => ({ ...counts, inFlight: inFlight.size, queued }),
   };
 }

@@ -170,16 +170,34 @@ describe("notification queue timing (ManualScheduler)", () => {
     expect(sent.find((s) => s.sessionId === "s2")!.request.notifications!.map((n) => n.tokens![0])).toEqual(["c1"]);
   });
 
-  it("snapshots the request parts: caller mutations after enqueue do not leak, input is not mutated", async () => {
+  it("does not mutate the caller's request parts and groups by their content at enqueue time", async () => {
     const { queue, scheduler, sent } = manualQueue();
     const v = visitor(1);
     const before = structuredClone(v);
     queue.enqueue({ request: v, notifications: [display()] });
-    v.context.address.url = "https://mutated";
+    queue.enqueue({ request: structuredClone(v), notifications: [display()] });
     await scheduler.advance(250);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.request.notifications).toHaveLength(2);
     expect(sent[0]!.request.context).toEqual(before.context);
     expect(sent[0]!.request).not.toHaveProperty("telemetry");
-    expect(v.context).not.toHaveProperty("notifications");
+    expect(v).toEqual(before);
+  });
+
+  it("with concurrency 3 keeps up to three requests in flight", async () => {
+    const { queue, scheduler, sent, setBehaviour } = manualQueue({ concurrency: 3 });
+    const releases: (() => void)[] = [];
+    setBehaviour(() => new Promise<void>((r) => releases.push(r)));
+    for (let i = 1; i <= 5; i++) queue.enqueue({ request: visitor(i), notifications: [display()] });
+    await scheduler.advance(250);
+    expect(sent).toHaveLength(3);
+    expect(queue.stats().inFlight).toBe(3);
+    releases.splice(0).forEach((r) => r());
+    await scheduler.advance(0);
+    expect(sent).toHaveLength(5);
+    releases.splice(0).forEach((r) => r());
+    await queue.flush();
+    expect(queue.stats().inFlight).toBe(0);
   });
 
   it("drops the oldest notifications beyond maxQueued, with a warning and a count", async () => {
