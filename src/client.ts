@@ -423,7 +423,8 @@ export class TargetClient {
     if (effective === "server-side") {
       const response = await this.#remote(request, call, started, "server-side");
       const dependency = loaded ? remoteDependency(loaded.compiled, request) : undefined;
-      return this.#result(request, response, call, "server-side", dependency);
+      // meta.artifact also on remote answers: it tells why a hybrid call went remote (e.g. too old).
+      return this.#result(request, response, call, "server-side", dependency, loaded);
     }
     const compiled = usable!.compiled;
     if (!compiled.versionSupported) {
@@ -440,7 +441,7 @@ export class TargetClient {
     }
     if (this.#options.hybridMode === "whole") {
       const response = await this.#remote(request, call, started, "server-side");
-      return this.#result(request, response, call, "server-side", dependency);
+      return this.#result(request, response, call, "server-side", dependency, usable);
     }
     return this.#hybrid(request, dependency, usable!, call, options, started, parsing);
   }
@@ -559,21 +560,20 @@ export class TargetClient {
   }
 
   async #sendBatch(request: DeliveryRequest, sessionId: string | undefined): Promise<void> {
-    const started = performanceNow();
     const body: DeliveryRequest = { requestId: randomId(), ...request };
-    const id = body.id;
-    const cluster = clusterFromTntId(id?.tntId) ?? (this.#targetLocationHint || undefined);
-    const result = await this.#delivery.deliver(body, { sessionId: sessionId ?? randomId(), cluster });
-    this.#telemetry.add(
-      telemetryEntryFor({
-        request: body,
-        response: result.response,
-        execution: performanceNow() - started,
-        parsing: result.timing.parsing,
-        decisioningMethod: "server-side",
-        timestamp: this.#scheduler.now(),
-      }),
-    );
+    const cluster = clusterFromTntId(body.id?.tntId) ?? (this.#targetLocationHint || undefined);
+    const result = await this.#delivery.notify(body, { sessionId: sessionId ?? randomId(), cluster });
+    if (this.#telemetry.enabled) {
+      this.#telemetry.add(
+        telemetryEntryFor({
+          request: body,
+          response: {},
+          execution: result.timing.execution,
+          decisioningMethod: "server-side",
+          timestamp: this.#scheduler.now(),
+        }),
+      );
+    }
   }
 
   #result(

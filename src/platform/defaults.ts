@@ -6,7 +6,14 @@ import type { FetchLike } from "./http";
  * so `close()` can release every socket and never leaves a handle keeping the process alive.
  */
 export function createDefaultFetch(): { fetch: FetchLike; close(): Promise<void> } {
-  const agent = new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connections: 64 });
+  const agent = new Agent({
+    keepAliveTimeout: 10_000,
+    keepAliveMaxTimeout: 60_000,
+    connections: 64,
+    // Bounds for requests the client stopped waiting for (notification sends are abandoned, not aborted, on timeout).
+    headersTimeout: 30_000,
+    bodyTimeout: 30_000,
+  });
   const fetch: FetchLike = (url, init) =>
     undiciFetch(url, { ...init, dispatcher: agent }) as unknown as ReturnType<FetchLike>;
   return {
@@ -17,7 +24,4 @@ export function createDefaultFetch(): { fetch: FetchLike; close(): Promise<void>
   };
 }
 
-/** 32 lower-case hex characters, as the reference renders uuids. */
-export function randomId(): string {
-  return globalThis.crypto.randomUUID().replace(/-/g, "");
-}
+export { uuid as randomId } from "../remote/ids";

@@ -65,8 +65,20 @@ export interface DeliveryCallResult {
   attempts: number;
 }
 
+export interface NotifyResult {
+  status: number;
+  timing: { execution: number };
+}
+
 export interface DeliveryClient {
   deliver(request: DeliveryRequest, call: DeliveryCallOptions): Promise<DeliveryCallResult>;
+  /**
+   * The lean send used for notification batches: one attempt (the queue retries), no per-call
+   * AbortController (costly, and the queue only needs an answer or a timeout), the body drained but
+   * not parsed. On timeout the request is abandoned, not aborted (the default pool bounds it);
+   * `close()` rejects pending sends with ODE_ERR_ABORTED.
+   */
+  notify(request: DeliveryRequest, call: DeliveryCallOptions): Promise<NotifyResult>;
   /** Aborts every in-flight call (they reject with ODE_ERR_ABORTED); later calls reject with ODE_ERR_CLOSED. */
   close(): void;
 }
@@ -276,13 +288,88 @@ export function createDeliveryClient(o: DeliveryClientOptions): DeliveryClient {
     }
   }
 
+  const pendingNotifies = new Set<(err: DecisioningError) => void>();
+
+  function notify(request: DeliveryRequest, call: DeliveryCallOptions): Promise<NotifyResult> {
+    if (closed) return Promise.reject(new DecisioningError("ODE_ERR_CLOSED", "The Delivery API client is closed"));
+    if (!call || !nonEmpty(call.sessionId)) {
+      return Promise.reject(new DecisioningError("ODE_ERR_INVALID_REQUEST", "A sessionId is required for a Delivery API call"));
+    }
+    let body: string;
+    try {
+      body = JSON.stringify(request);
+    } catch (err) {
+      return Promise.reject(
+        new DecisioningError("ODE_ERR_INVALID_REQUEST", `The Delivery request cannot be serialised: ${messageOf(err)}`, { cause: err }),
+      );
+    }
+    const host = deliveryHost({ client: o.client, cluster: call.cluster, serverDomain: o.serverDomain, secure: o.secure });
+    const url = deliveryUrl(host, o.organizationId, call.sessionId, o.version);
+    const headers: Record<string, string> = {
+      "Content-Type": "application/json",
+      "X-EXC-SDK": SDK_NAME,
+      "X-EXC-SDK-Version": sdkVersion,
+      "X-Request-Id": uuid(),
+    };
+    const timeout = positive(call.timeout) ?? positive(o.timeout) ?? DEFAULT_DELIVERY_TIMEOUT;
+    const start = hrNow();
+    return new Promise<NotifyResult>((resolve, reject) => {
+      let settled = false;
+      const finish = (err: DecisioningError | undefined, status = 0) => {
+        if (settled) return;
+        settled = true;
+        timer.cancel();
+        pendingNotifies.delete(abort);
+        if (err) reject(err);
+        else resolve({ status, timing: { execution: hrNow() - start } });
+      };
+      const abort = (err: DecisioningError) => finish(err);
+      const timer = scheduler.setTimeout(
+        () => finish(new DecisioningError("ODE_ERR_TIMEOUT", "Request timed out", { recoverable: true, details: { host, timeout } })),
+        timeout,
+      );
+      pendingNotifies.add(abort);
+      Promise.resolve()
+        .then(() => fetch(url, { method: "POST", headers, body }))
+        .then(
+          async (res) => {
+            const status = res.status;
+            let text = "";
+            try {
+              text = await res.text(); // drain, so a keep-alive socket is released
+            } catch {
+              // the status is what matters for a notification
+            }
+            if (status >= 200 && status < 300) return finish(undefined, status);
+            const retryable = isRetryableStatus(status);
+            finish(
+              new DecisioningError("ODE_ERR_HTTP_STATUS", `The Delivery API answered with status ${status}`, {
+                status,
+                recoverable: retryable,
+                details: { host, status, body: excerpt(text) },
+              }),
+            );
+          },
+          (err: unknown) =>
+            finish(
+              new DecisioningError("ODE_ERR_NETWORK", `Delivery API request to ${host} failed: ${messageOf(err)}`, {
+                cause: err,
+                recoverable: true,
+                details: { host },
+              }),
+            ),
+        );
+    });
+  }
+
   function close(): void {
     closed = true;
+    for (const abort of [...pendingNotifies]) abort(new DecisioningError("ODE_ERR_ABORTED", "The Delivery API client was closed"));
     for (const controller of inFlight) {
       controller.abort(new DecisioningError("ODE_ERR_ABORTED", "The Delivery API client was closed"));
     }
     inFlight.clear();
   }
 
-  return { deliver, close };
+  return { deliver, notify, close };
 }

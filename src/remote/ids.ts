@@ -13,7 +13,10 @@ const HEX = "0123456789abcdef";
 /** A random v4 UUID as 32 lower-case hex characters (no dashes). */
 export function uuid(): string {
   const c = (globalThis as { crypto?: CryptoLike }).crypto;
-  if (c && typeof c.randomUUID === "function") return c.randomUUID().replace(/-/g, "").toLowerCase();
+  if (c && typeof c.randomUUID === "function") {
+    const u = c.randomUUID(); // 8-4-4-4-12, already lower-case
+    return u.slice(0, 8) + u.slice(9, 13) + u.slice(14, 18) + u.slice(19, 23) + u.slice(24);
+  }
   const bytes = new Uint8Array(16);
   if (c && typeof c.getRandomValues === "function") c.getRandomValues(bytes);
   else for (let i = 0; i < 16; i++) bytes[i] = Math.floor(Math.random() * 256);
