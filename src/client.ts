@@ -435,7 +435,8 @@ export class TargetClient {
     }
     const dependency = remoteDependency(compiled, request);
     if (effective === "on-device" || !dependency.remoteNeeded) {
-      const local = await this.#decideLocally(request, usable!, call, options);
+      const geo = this.#geoFor(request, compiled);
+      const local = this.#decideLocally(request, usable!, call, options, geo instanceof Promise ? await geo : geo);
       this.#recordLocal(request, local, started, parsing, "on-device");
       return this.#result(request, local, call, "on-device", dependency, usable);
     }
@@ -456,7 +457,8 @@ export class TargetClient {
     parsing: number,
   ): Promise<GetOffersResult> {
     const split = splitRequest(request, dependency);
-    const local = await this.#decideLocally(split.local, loaded, call, options);
+    const geo = this.#geoFor(split.local, loaded.compiled);
+    const local = this.#decideLocally(split.local, loaded, call, options, geo instanceof Promise ? await geo : geo);
     let remote: DeliveryResponse | undefined;
     let remoteError: DecisioningError | undefined;
     if (split.remote) {
@@ -481,16 +483,21 @@ export class TargetClient {
     return result;
   }
 
-  async #decideLocally(
+  /** Resolves the request's geo: synchronously when no IP lookup is needed (the common case). */
+  #geoFor(request: DeliveryRequest, compiled: CompiledArtifact): Geo | undefined | Promise<Geo | undefined> {
+    const geo = request.context?.geo as Geo | undefined;
+    const prepared = this.#geo.prepare(geo, { lookup: compiled.geoTargetingEnabled });
+    return prepared.lookup ? this.#geo.resolve(geo, { lookup: true }) : prepared.geo;
+  }
+
+  #decideLocally(
     request: DeliveryRequest,
     loaded: LoadedArtifact<CompiledArtifact>,
     call: CallContext,
     options: GetOffersOptions,
-  ): Promise<DeliveryResponse> {
+    geo: Geo | undefined,
+  ): DeliveryResponse {
     const compiled = loaded.compiled;
-    const geo = await this.#geo.resolve(request.context?.geo as Geo | undefined, {
-      lookup: compiled.geoTargetingEnabled,
-    });
     const validated = validateDecisionRequest(
       request,
       options.targetLocationHint || this.#targetLocationHint,
@@ -516,7 +523,7 @@ export class TargetClient {
     };
     if (decision.notifications.length > 0) this.#queue.enqueue({ ...item, notifications: decision.notifications });
     else if (this.#options.telemetryEnabled) this.#queue.enqueueTelemetryOnly(item);
-    const response: DeliveryResponse = { ...decision.response };
+    const response: DeliveryResponse = decision.response;
     delete response.remoteMboxes;
     delete response.remoteViews;
     return response;

@@ -35,7 +35,8 @@ export function splitRequest(request: DeliveryRequest, dependency: RemoteDepende
   delete local.prefetch;
   delete remote.execute;
   delete remote.prefetch;
-  delete remote.notifications;
+  // The caller's own notifications (kept on `remote`) ride on the remote call when there is one, as in the
+  // reference when it sends a hybrid request remotely; the engine ignores them.
   let anyRemote = false;
   for (const mode of MODES) {
     const part = request[mode] as Record<string, unknown> | undefined;
@@ -148,6 +149,9 @@ export function mergeResponses(
       const pageLoad = l.pageLoad ?? r.pageLoad;
       if (pageLoad !== undefined) out.pageLoad = pageLoad;
     }
+    // Page-level click metrics (Delivery API `prefetch.metrics`) are not tied to an mbox or view: keep both sides'.
+    const metrics = [...(Array.isArray(l.metrics) ? l.metrics : []), ...(Array.isArray(r.metrics) ? r.metrics : [])];
+    if (metrics.length > 0) out.metrics = metrics;
     (merged as Record<string, unknown>)[mode] = out;
   }
   return merged;

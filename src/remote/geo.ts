@@ -141,6 +141,11 @@ export interface GeoResolution {
 }
 
 export interface GeoResolver {
+  /**
+   * Synchronous part of `resolve`: the sanitised copy (invalid ipAddress removed) and whether a
+   * lookup is wanted. When `lookup` is false the copy is the final result, with no await needed.
+   */
+  prepare(geo: Geo | undefined, options?: GeoResolveOptions): { geo: Geo | undefined; lookup: boolean };
   resolve(geo: Geo | undefined, options?: GeoResolveOptions): Promise<Geo | undefined>;
   resolveDetailed(geo: Geo | undefined, options?: GeoResolveOptions): Promise<GeoResolution>;
   /** Number of cached IPs. */
@@ -229,8 +234,8 @@ export function createGeoResolver(o: GeoResolverOptions): GeoResolver {
     return p;
   }
 
-  async function resolveDetailed(geo: Geo | undefined, options: GeoResolveOptions = {}): Promise<GeoResolution> {
-    if (!geo || typeof geo !== "object") return { geo: undefined, updated: false, cached: false };
+  function prepare(geo: Geo | undefined, options: GeoResolveOptions = {}): { geo: Geo | undefined; lookup: boolean } {
+    if (!geo || typeof geo !== "object") return { geo: undefined, lookup: false };
     const base: Geo = { ...geo };
     const ipRaw = geo.ipAddress;
     const unknown = ipRaw === UNKNOWN_IP_ADDRESS;
@@ -238,7 +243,15 @@ export function createGeoResolver(o: GeoResolverOptions): GeoResolver {
     if (!valid) delete base.ipAddress;
     const wanted =
       options.lookup !== false && (unknown || valid) && LOCATION_FIELDS.every((field) => geo[field] === undefined);
-    if (!wanted) return { geo: base, updated: false, cached: false };
+    return { geo: base, lookup: wanted };
+  }
+
+  async function resolveDetailed(geo: Geo | undefined, options: GeoResolveOptions = {}): Promise<GeoResolution> {
+    const prepared = prepare(geo, options);
+    if (!prepared.lookup || !geo) return { geo: prepared.geo, updated: false, cached: false };
+    const base = prepared.geo as Geo;
+    const ipRaw = geo.ipAddress;
+    const unknown = ipRaw === UNKNOWN_IP_ADDRESS;
 
     const ip = unknown ? UNKNOWN_IP_ADDRESS : (ipRaw as string).trim();
     const cachedValues = unknown ? undefined : cacheGet(ip);
@@ -271,6 +284,7 @@ export function createGeoResolver(o: GeoResolverOptions): GeoResolver {
   }
 
   return {
+    prepare,
     resolveDetailed,
     resolve: async (geo, options) => (await resolveDetailed(geo, options)).geo,
     get cacheSize() {

@@ -4,22 +4,43 @@
  */
 
 interface CryptoLike {
-  randomUUID?: () => string;
   getRandomValues?: <T extends ArrayBufferView>(array: T) => T;
 }
 
 const HEX = "0123456789abcdef";
 
-/** A random v4 UUID as 32 lower-case hex characters (no dashes). */
+const BYTE_HEX: string[] = Array.from({ length: 256 }, (_, i) => HEX[i >> 4]! + HEX[i & 0x0f]!);
+const POOL_SIZE = 4096;
+let pool: Uint8Array | undefined;
+let poolOffset = POOL_SIZE;
+
+/**
+ * A random v4 UUID as 32 lower-case hex characters (no dashes). Random bytes come from the
+ * platform CSPRNG in 4 KiB chunks, so one id costs a table lookup per byte rather than a syscall.
+ */
 export function uuid(): string {
   const c = (globalThis as { crypto?: CryptoLike }).crypto;
-  if (c && typeof c.randomUUID === "function") {
-    const u = c.randomUUID(); // 8-4-4-4-12, already lower-case
-    return u.slice(0, 8) + u.slice(9, 13) + u.slice(14, 18) + u.slice(19, 23) + u.slice(24);
+  if (c && typeof c.getRandomValues === "function") {
+    if (poolOffset + 16 > POOL_SIZE || !pool) {
+      pool ??= new Uint8Array(POOL_SIZE);
+      c.getRandomValues(pool);
+      poolOffset = 0;
+    }
+    const b = pool;
+    const o = poolOffset;
+    poolOffset += 16;
+    return (
+      BYTE_HEX[b[o]!]! + BYTE_HEX[b[o + 1]!]! + BYTE_HEX[b[o + 2]!]! + BYTE_HEX[b[o + 3]!]! +
+      BYTE_HEX[b[o + 4]!]! + BYTE_HEX[b[o + 5]!]! +
+      BYTE_HEX[(b[o + 6]! & 0x0f) | 0x40]! + BYTE_HEX[b[o + 7]!]! +
+      BYTE_HEX[(b[o + 8]! & 0x3f) | 0x80]! + BYTE_HEX[b[o + 9]!]! +
+      BYTE_HEX[b[o + 10]!]! + BYTE_HEX[b[o + 11]!]! + BYTE_HEX[b[o + 12]!]! + BYTE_HEX[b[o + 13]!]! +
+      BYTE_HEX[b[o + 14]!]! + BYTE_HEX[b[o + 15]!]!
+    );
   }
+  // No CSPRNG on this runtime: Math.random (ids are identifiers, not secrets).
   const bytes = new Uint8Array(16);
-  if (c && typeof c.getRandomValues === "function") c.getRandomValues(bytes);
-  else for (let i = 0; i < 16; i++) bytes[i] = Math.floor(Math.random() * 256);
+  for (let i = 0; i < 16; i++) bytes[i] = Math.floor(Math.random() * 256);
   bytes[6] = (bytes[6]! & 0x0f) | 0x40; // version 4
   bytes[8] = (bytes[8]! & 0x3f) | 0x80; // RFC 4122 variant
   let out = "";

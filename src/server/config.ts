@@ -1,0 +1,285 @@
+/**
+ * Service configuration: command-line flags win over environment variables, which win over the
+ * defaults. Everything is validated here once; a bad value is a startup error with a clear message
+ * (ODE_ERR_INVALID_OPTION), never a silent fallback, because a service that starts with a setting
+ * other than the one its operator wrote is worse than one that refuses to start.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { DecisioningError } from "../errors";
+import { DECISIONING_METHODS, type DecisioningMethod } from "../options";
+
+export const DEFAULT_PORT = 8080;
+export const DEFAULT_HOST = "127.0.0.1";
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
+/**
+ * A Delivery request carries one visitor, so a service deciding for many visitors sends many
+ * notification requests; the library's default of 1 in flight cannot keep up (bench/load).
+ */
+export const DEFAULT_NOTIFICATION_CONCURRENCY = 8;
+export const DEFAULT_DEMO_CLIENT = "demo";
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+const PACKAGE_NAME = "on-device-decisioning";
+const SAMPLE_ARTIFACT = path.join("samples", "sample-artifact.json");
+
+export interface ServerConfig {
+  port: number;
+  host: string;
+  /** Artifact path, file:// or http(s):// URL. */
+  artifact: string;
+  /** true when no artifact was configured and the bundled sample is served. */
+  artifactIsSample: boolean;
+  client: string;
+  organizationId: string;
+  decisioningMethod: DecisioningMethod;
+  /**
+   * Where Delivery API calls (remote decisions, notifications) go: a base URL, "off" (no remote
+   * calls at all), or undefined (Adobe Target's edge, `<client>.tt.omtrdc.net`).
+   */
+  upstream: URL | "off" | undefined;
+  pollingInterval: number | undefined;
+  notificationFlushInterval: number | undefined;
+  notificationConcurrency: number;
+  bodyLimit: number;
+  logLevel: LogLevel;
+  shutdownTimeout: number;
+}
+
+/** Flag values as node:util parseArgs returns them (kebab-case keys). */
+export type ConfigFlags = Record<string, string | boolean | undefined>;
+export type ConfigEnv = Record<string, string | undefined>;
+
+/** Every setting: its flag, its environment variable and what it means (docs/server.md mirrors this). */
+export const SETTINGS = [
+  { flag: "port", env: "PORT", help: `TCP port (default ${DEFAULT_PORT}; 0 = any free port)` },
+  { flag: "host", env: "HOST", help: `interface to bind (default ${DEFAULT_HOST})` },
+  {
+    flag: "artifact",
+    env: "ODD_ARTIFACT",
+    help: "artifact path or URL (rules.json or rules.bin; default: the bundled sample)",
+  },
+  { flag: "client", env: "ODD_CLIENT", help: "Target client code (default: the artifact's meta.clientCode)" },
+  {
+    flag: "org",
+    env: "ODD_ORG_ID",
+    help: "IMS organization id (default: the artifact's meta.organizationId)",
+  },
+  {
+    flag: "method",
+    env: "ODD_DECISIONING_METHOD",
+    help: "on-device | hybrid | server-side (default: hybrid with an upstream, else on-device)",
+  },
+  {
+    flag: "upstream",
+    env: "ODD_UPSTREAM",
+    help: 'Delivery API base URL for remote calls and notifications, or "off"',
+  },
+  {
+    flag: "polling-interval",
+    env: "ODD_POLLING_INTERVAL",
+    help: "artifact refresh interval in ms (default 300000; 0 = never)",
+  },
+  {
+    flag: "notification-flush-interval",
+    env: "ODD_NOTIFICATION_FLUSH_INTERVAL",
+    help: "ms before queued notifications are sent (default 250)",
+  },
+  {
+    flag: "body-limit",
+    env: "ODD_BODY_LIMIT",
+    help: "max request body, bytes or with kb/mb suffix (default 1mb)",
+  },
+  { flag: "log-level", env: "LOG_LEVEL", help: `${LOG_LEVELS.join(" | ")} (default info)` },
+  {
+    flag: "shutdown-timeout",
+    env: "ODD_SHUTDOWN_TIMEOUT",
+    help: `ms to wait for a graceful stop before exiting 1 (default ${DEFAULT_SHUTDOWN_TIMEOUT})`,
+  },
+] as const;
+
+function invalid(option: string, message: string): DecisioningError {
+  return new DecisioningError("ODE_ERR_INVALID_OPTION", message, { details: { option } });
+}
+
+function pick(flags: ConfigFlags, env: ConfigEnv, flag: string, envName: string): string | undefined {
+  const fromFlag = flags[flag];
+  if (typeof fromFlag === "string") return fromFlag;
+  const fromEnv = env[envName];
+  return fromEnv === undefined || fromEnv === "" ? undefined : fromEnv;
+}
+
+function integer(value: string, name: string, min: number, max: number): number {
+  if (!/^\d+$/.test(value.trim())) throw invalid(name, `${name} must be an integer, got "${value}"`);
+  const n = Number(value.trim());
+  if (n < min || n > max) throw invalid(name, `${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+/** "1048576", "512kb", "1mb", "1MiB" → bytes. */
+export function parseByteSize(value: string, name = "body-limit"): number {
+  const m = /^\s*(\d+)\s*(b|k|kb|kib|m|mb|mib)?\s*$/i.exec(value);
+  if (!m) throw invalid(name, `${name} must be a byte count like 1048576, 512kb or 1mb, got "${value}"`);
+  const unit = (m[2] ?? "b").toLowerCase();
+  const factor = unit.startsWith("m") ? 1024 * 1024 : unit.startsWith("k") ? 1024 : 1;
+  const bytes = Number(m[1]) * factor;
+  if (bytes < 1 || bytes > 100 * 1024 * 1024) throw invalid(name, `${name} must be between 1 byte and 100mb`);
+  return bytes;
+}
+
+function parseUpstream(value: string): URL | "off" {
+  if (value.toLowerCase() === "off" || value.toLowerCase() === "none") return "off";
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalid("upstream", `upstream must be an http(s) URL or "off", got "${value}"`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw invalid("upstream", `upstream must use http or https, got "${url.protocol}"`);
+  }
+  if (url.search || url.hash || url.username || url.password) {
+    throw invalid("upstream", "upstream must be a base URL without query, fragment or credentials");
+  }
+  return url;
+}
+
+/**
+ * The directory of this package: walks up from the running script and from the working directory
+ * to the package.json named "on-device-decisioning" (works from src/ with tsx, from dist/, and from
+ * an installed bin).
+ */
+export function findPackageRoot(
+  starts: (string | undefined)[] = [process.argv[1], process.cwd()],
+): string | undefined {
+  for (const start of starts) {
+    if (!start) continue;
+    let dir = path.resolve(start);
+    for (let i = 0; i < 8; i++) {
+      const manifest = path.join(dir, "package.json");
+      if (existsSync(manifest)) {
+        try {
+          if ((JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === PACKAGE_NAME)
+            return dir;
+        } catch {
+          // not a readable manifest; keep walking
+        }
+      }
+      const parent = path.dirname(dir);
+      if (parent === dir) break;
+      dir = parent;
+    }
+  }
+  return undefined;
+}
+
+/** The bundled demo artifact (samples/sample-artifact.json), when it can be found. */
+export function findSampleArtifact(): string | undefined {
+  const root = findPackageRoot();
+  const file = root ? path.join(root, SAMPLE_ARTIFACT) : undefined;
+  return file && existsSync(file) ? file : undefined;
+}
+
+/** Reads `meta.clientCode` / `meta.organizationId` from a local JSON artifact, if it is one. */
+function artifactIdentity(location: string): { client?: string; organizationId?: string } {
+  if (/^https?:/i.test(location) || /\.bin$/i.test(location)) return {};
+  try {
+    const file = location.startsWith("file:") ? new URL(location) : location;
+    const meta = (JSON.parse(readFileSync(file, "utf8")) as { meta?: Record<string, unknown> }).meta ?? {};
+    return {
+      ...(typeof meta.clientCode === "string" && meta.clientCode ? { client: meta.clientCode } : {}),
+      ...(typeof meta.organizationId === "string" && meta.organizationId
+        ? { organizationId: meta.organizationId }
+        : {}),
+    };
+  } catch {
+    return {}; // the client reports an unreadable artifact with its own coded error
+  }
+}
+
+export interface ResolveOptions {
+  /** Overrides the bundled sample lookup (tests). */
+  sampleArtifact?: string;
+}
+
+/** Resolves and validates the service configuration. Throws DecisioningError(ODE_ERR_INVALID_OPTION). */
+export function resolveServerConfig(
+  flags: ConfigFlags,
+  env: ConfigEnv,
+  options: ResolveOptions = {},
+): ServerConfig {
+  const get = (flag: string) => {
+    const setting = SETTINGS.find((s) => s.flag === flag)!;
+    return pick(flags, env, flag, setting.env);
+  };
+  const portText = get("port");
+  const port = portText === undefined ? DEFAULT_PORT : integer(portText, "port", 0, 65535);
+  const host = get("host") ?? DEFAULT_HOST;
+
+  let artifact = get("artifact");
+  const artifactIsSample = artifact === undefined;
+  if (artifact === undefined) {
+    artifact = options.sampleArtifact ?? findSampleArtifact();
+    if (!artifact)
+      throw invalid(
+        "artifact",
+        "No artifact configured (--artifact / ODD_ARTIFACT) and the bundled sample was not found",
+      );
+  }
+  if (!/^(https?|file):/i.test(artifact)) artifact = path.resolve(artifact);
+
+  const identity = artifactIdentity(artifact);
+  const client = get("client") ?? identity.client ?? (artifactIsSample ? DEFAULT_DEMO_CLIENT : undefined);
+  if (!client) throw invalid("client", "The Target client code is required (--client / ODD_CLIENT)");
+  const organizationId = get("org") ?? identity.organizationId;
+  if (!organizationId)
+    throw invalid("organizationId", "The organization id is required (--org / ODD_ORG_ID)");
+
+  const upstreamText = get("upstream");
+  // The bundled demo must not call Adobe's edge with a made-up client: remote calls are off by default.
+  const upstream =
+    upstreamText !== undefined ? parseUpstream(upstreamText) : artifactIsSample ? "off" : undefined;
+
+  const methodText = get("method");
+  if (methodText !== undefined && !DECISIONING_METHODS.includes(methodText as DecisioningMethod)) {
+    throw invalid(
+      "decisioningMethod",
+      `method must be one of ${DECISIONING_METHODS.join(", ")}, got "${methodText}"`,
+    );
+  }
+  const decisioningMethod =
+    (methodText as DecisioningMethod | undefined) ?? (upstream instanceof URL ? "hybrid" : "on-device");
+
+  const polling = get("polling-interval");
+  const flush = get("notification-flush-interval");
+  const concurrency = get("notification-concurrency");
+  const bodyLimitText = get("body-limit");
+  const logLevel = (get("log-level") ?? "info").toLowerCase();
+  if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
+    throw invalid("logLevel", `log level must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
+  }
+  const shutdown = get("shutdown-timeout");
+
+  return {
+    port,
+    host,
+    artifact,
+    artifactIsSample,
+    client,
+    organizationId,
+    decisioningMethod,
+    upstream,
+    pollingInterval: polling === undefined ? undefined : integer(polling, "polling-interval", 0, 2 ** 31 - 1),
+    notificationFlushInterval:
+      flush === undefined ? undefined : integer(flush, "notification-flush-interval", 0, 3_600_000),
+    notificationConcurrency:
+      concurrency === undefined
+        ? DEFAULT_NOTIFICATION_CONCURRENCY
+        : integer(concurrency, "notification-concurrency", 1, 256),
+    bodyLimit: bodyLimitText === undefined ? DEFAULT_BODY_LIMIT : parseByteSize(bodyLimitText),
+    logLevel: logLevel as LogLevel,
+    shutdownTimeout:
+      shutdown === undefined ? DEFAULT_SHUTDOWN_TIMEOUT : integer(shutdown, "shutdown-timeout", 1, 600_000),
+  };
+}

@@ -1,0 +1,150 @@
+/**
+ * The decisioning service: a TargetClient behind the Delivery API endpoint. `startService` wires
+ * configuration, logging, outbound HTTP, metrics and the fastify app, and listens; `close()` stops
+ * accepting, lets in-flight requests finish, then closes the client (which flushes queued
+ * notifications) and releases the outbound connection pool.
+ *
+ * @example
+ * ```ts
+ * import { resolveServerConfig, startService } from "on-device-decisioning/server";
+ * const service = await startService(resolveServerConfig({ port: "0" }, process.env));
+ * console.log(service.url); // POST `${service.url}/rest/v1/delivery`
+ * await service.close();
+ * ```
+ */
+import type { FastifyInstance } from "fastify";
+import { TargetClient } from "../client";
+import type { ClientOptions } from "../options";
+import type { FetchLike } from "../platform/http";
+import { buildApp } from "./app";
+import type { ServerConfig } from "./config";
+import { clientLogger, createLogger, type PinoLogger } from "./logging";
+import { createServiceMetrics, type ServiceMetrics } from "./metrics";
+import { createOutboundFetch } from "./outbound";
+
+export { buildApp, type AppOptions, type DecisionClient } from "./app";
+export { resolveServerConfig, SETTINGS, type ServerConfig, type ConfigFlags, type ConfigEnv } from "./config";
+export { createServiceMetrics, type ServiceMetrics } from "./metrics";
+export { installShutdownHandlers, type ShutdownOptions } from "./shutdown";
+
+export interface ServiceOptions {
+  logger?: PinoLogger;
+  /** The fetch under the outbound wrapper (tests); default: undici with a keep-alive pool. */
+  fetch?: FetchLike;
+  /** Extra TargetClient options (tests: scheduler, telemetry, ...). */
+  clientOptions?: Partial<ClientOptions>;
+}
+
+export interface Service {
+  readonly app: FastifyInstance;
+  readonly client: TargetClient;
+  readonly metrics: ServiceMetrics;
+  readonly logger: PinoLogger;
+  readonly config: ServerConfig;
+  /** The bound address, e.g. http://127.0.0.1:8080. */
+  readonly url: string;
+  readonly port: number;
+  /** Graceful stop; idempotent. */
+  close(): Promise<void>;
+}
+
+function describeUpstream(upstream: ServerConfig["upstream"]): string {
+  if (upstream === "off") return "off";
+  return upstream ? upstream.origin + upstream.pathname.replace(/\/+$/, "") : "adobe-edge";
+}
+
+export async function startService(config: ServerConfig, options: ServiceOptions = {}): Promise<Service> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  // The metrics need the client, the client needs the fetch: the fetch reports through this holder.
+  const holder: { metrics?: ServiceMetrics } = {};
+  const outbound = createOutboundFetch({
+    upstream: config.upstream,
+    onRequest: (endpoint, outcome) => holder.metrics?.outbound(endpoint, outcome),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  const isFile = !/^https?:/i.test(config.artifact);
+  const client = TargetClient.create({
+    client: config.client,
+    organizationId: config.organizationId,
+    decisioningMethod: config.decisioningMethod,
+    artifactLocation: config.artifact,
+    watchArtifactFile: isFile,
+    fetchApi: outbound.fetch,
+    logger: clientLogger(logger),
+    ...(config.pollingInterval !== undefined ? { pollingInterval: config.pollingInterval } : {}),
+    ...(config.notificationFlushInterval !== undefined
+      ? { notificationFlushInterval: config.notificationFlushInterval }
+      : {}),
+    notificationConcurrency: config.notificationConcurrency,
+    ...(config.upstream instanceof URL
+      ? { serverDomain: config.upstream.host, secure: config.upstream.protocol === "https:" }
+      : {}),
+    ...options.clientOptions,
+  });
+  const metrics = createServiceMetrics(client);
+  holder.metrics = metrics;
+  client.on("clientReady", () => {
+    const artifact = client.status().artifact;
+    logger.info({ artifactVersion: artifact?.version, source: artifact?.source }, "client ready");
+  });
+  client.on("artifactUpdated", (event) =>
+    logger.info({ version: event.version, source: event.source }, "artifact updated"),
+  );
+
+  const app = buildApp({
+    client,
+    clientCode: config.client,
+    organizationId: config.organizationId,
+    logger,
+    metrics,
+    bodyLimit: config.bodyLimit,
+  });
+
+  let closing: Promise<void> | undefined;
+  const shutdown = () =>
+    (closing ??= (async () => {
+      logger.info("shutting down: draining in-flight requests");
+      await app.close().catch((err: unknown) => logger.error({ err }, "closing the HTTP server failed"));
+      const before = client.status().notifications;
+      await client.close().catch((err: unknown) => logger.error({ err }, "closing the client failed"));
+      await outbound.close().catch(() => undefined);
+      const after = client.status().notifications;
+      logger.info(
+        {
+          notificationsQueuedAtClose: before.queued,
+          notificationsSent: after.sentNotifications,
+          notificationsFailed: after.failedNotifications,
+        },
+        "stopped",
+      );
+    })());
+
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    await shutdown();
+    throw err;
+  }
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  logger.info(
+    {
+      url,
+      port,
+      client: config.client,
+      decisioningMethod: config.decisioningMethod,
+      artifact: config.artifact.replace(/[?#].*$/, ""),
+      upstream: describeUpstream(config.upstream),
+      bodyLimit: config.bodyLimit,
+    },
+    "listening",
+  );
+  if (config.upstream === "off") {
+    logger.info(
+      "upstream is off: remote decisions fail and notifications are not delivered (counted as failed)",
+    );
+  }
+  return { app, client, metrics, logger, config, url, port, close: shutdown };
+}

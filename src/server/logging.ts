@@ -1,0 +1,87 @@
+/**
+ * Structured JSON logs (pino, one line per event on stdout). Request logs carry the method, the
+ * route pattern, the status and the duration, never bodies, query strings (they hold session ids)
+ * or headers. The TargetClient's own messages are routed through {@link clientLogger}.
+ */
+import pino, { type Logger as PinoLogger } from "pino";
+import { DecisioningError } from "../errors";
+import type { Logger } from "../logger";
+import type { LogLevel } from "./config";
+
+export type { PinoLogger };
+
+export function createLogger(level: LogLevel, destination?: pino.DestinationStream): PinoLogger {
+  const options: pino.LoggerOptions = {
+    name: "odd",
+    level,
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    serializers: { err: pino.stdSerializers.err },
+  };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+const MAX_ARG_LENGTH = 500;
+
+function formatArg(arg: unknown): string {
+  if (typeof arg === "string") return arg;
+  if (DecisioningError.is(arg)) return `${arg.code}: ${arg.message}`;
+  if (arg instanceof Error) return `${arg.name}: ${arg.message}`;
+  let text: string;
+  try {
+    text = JSON.stringify(arg) ?? String(arg);
+  } catch {
+    text = String(arg);
+  }
+  return text.length > MAX_ARG_LENGTH ? `${text.slice(0, MAX_ARG_LENGTH)}…` : text;
+}
+
+export interface ClientLoggerOptions {
+  /** Identical messages (digits ignored) within this window are logged once, then summarised. Default 10 s. */
+  repeatWindowMs?: number;
+  now?: () => number;
+}
+
+const MAX_TRACKED_MESSAGES = 200;
+
+/**
+ * Adapts pino to the client's Logger port. The client prefixes messages with "AT:" (kept from the
+ * reference SDK); it is dropped here. A failing upstream can produce the same error for every
+ * notification batch, so repeats of a message are collapsed: the first is logged, the next ones in
+ * the window are counted and reported as `repeated` on the first one after the window.
+ */
+export function clientLogger(log: PinoLogger, options: ClientLoggerOptions = {}): Logger {
+  const child = log.child({ component: "client" });
+  const windowMs = options.repeatWindowMs ?? 10_000;
+  const now = options.now ?? Date.now;
+  const seen = new Map<string, { until: number; repeated: number }>();
+
+  const emit = (level: "debug" | "info" | "warn" | "error", args: unknown[]) => {
+    const parts = args[0] === "AT:" ? args.slice(1) : args;
+    const msg = parts.map(formatArg).join(" ");
+    const err = parts.find((p): p is DecisioningError => DecisioningError.is(p));
+    const fields: Record<string, unknown> = err ? { code: err.code } : {};
+    if (level !== "debug" && windowMs > 0) {
+      const key = `${level}:${msg.replace(/\d+/g, "#")}`;
+      const t = now();
+      const entry = seen.get(key);
+      if (entry && t < entry.until) {
+        entry.repeated++;
+        return;
+      }
+      if (entry && entry.repeated > 0) fields.repeated = entry.repeated;
+      if (!entry && seen.size >= MAX_TRACKED_MESSAGES) seen.clear();
+      seen.set(key, { until: t + windowMs, repeated: 0 });
+    }
+    child[level](fields, msg);
+  };
+
+  const logger: Logger = {
+    info: (...args) => emit("info", args),
+    warn: (...args) => emit("warn", args),
+    error: (...args) => emit("error", args),
+  };
+  // The client builds debug strings only when a debug method exists (the lazy-logging rule).
+  if (log.isLevelEnabled("debug")) logger.debug = (...args) => emit("debug", args);
+  return logger;
+}

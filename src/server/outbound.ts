@@ -1,0 +1,107 @@
+/**
+ * The service's outbound HTTP: the client's FetchLike, wrapped to
+ * - send every Delivery API call (remote decisions, notifications, the location-hint ping) to the
+ *   configured upstream base URL, whatever host the client chose (its default host, a `serverDomain`
+ *   or an edge cluster from a location hint), so an upstream setting can never be bypassed;
+ * - answer Delivery API and geo calls locally with 403 when remote calls are off, so nothing leaves
+ *   the host and failures are immediate (403 is not retried) instead of slow DNS errors;
+ * - count requests by endpoint and outcome for /metrics.
+ * Artifact downloads are never redirected.
+ */
+import { DELIVERY_PATH } from "../remote/delivery-client";
+import { GEO_ENDPOINT } from "../remote/geo";
+import { createDefaultFetch } from "../platform/defaults";
+import type { FetchLike, FetchResponseLike } from "../platform/http";
+import type { OutboundEndpoint } from "./metrics";
+
+export interface OutboundFetchOptions {
+  upstream: URL | "off" | undefined;
+  /** Called once per request with its endpoint and outcome ("2xx".."5xx", "error", "disabled"). */
+  onRequest?: (endpoint: OutboundEndpoint, outcome: string) => void;
+  /** The underlying fetch (tests); default: undici over a keep-alive pool owned by this wrapper. */
+  fetch?: FetchLike;
+}
+
+export interface OutboundFetch {
+  fetch: FetchLike;
+  /** Releases the connection pool (after client.close()). */
+  close(): Promise<void>;
+}
+
+const DISABLED_BODY = JSON.stringify({
+  status: 403,
+  message: "Remote calls are disabled in this service (upstream is off)",
+});
+
+function disabledResponse(): FetchResponseLike {
+  const headers = new Map([["content-type", "application/json"]]);
+  return {
+    status: 403,
+    ok: false,
+    headers: { get: (name: string) => headers.get(name.toLowerCase()) ?? null },
+    text: async () => DISABLED_BODY,
+    arrayBuffer: async () => new TextEncoder().encode(DISABLED_BODY).buffer as ArrayBuffer,
+    json: async () => JSON.parse(DISABLED_BODY) as unknown,
+  };
+}
+
+/** Which kind of call a URL is. */
+export function classifyUrl(url: string): OutboundEndpoint {
+  if (url.startsWith(GEO_ENDPOINT)) return "geo";
+  try {
+    const parsed = new URL(url);
+    if (parsed.pathname === DELIVERY_PATH || parsed.pathname === `${DELIVERY_PATH}/`) return "delivery";
+    return "artifact";
+  } catch {
+    return "other";
+  }
+}
+
+/** The same Delivery call, sent to `base` (keeping its query string; a base path is kept as a prefix). */
+export function rewriteToUpstream(url: string, base: URL): string {
+  const original = new URL(url);
+  const prefix = base.pathname.replace(/\/+$/, "");
+  return `${base.protocol}//${base.host}${prefix}${DELIVERY_PATH}${original.search}`;
+}
+
+function statusClass(status: number): string {
+  return status >= 100 && status < 600 ? `${Math.floor(status / 100)}xx` : "other";
+}
+
+export function createOutboundFetch(options: OutboundFetchOptions): OutboundFetch {
+  const owned = options.fetch ? undefined : createDefaultFetch();
+  const base: FetchLike = options.fetch ?? owned!.fetch;
+  const record = (endpoint: OutboundEndpoint, outcome: string) => {
+    try {
+      options.onRequest?.(endpoint, outcome);
+    } catch {
+      // metrics must never break a call
+    }
+  };
+  const upstream = options.upstream;
+
+  const fetch: FetchLike = async (url, init) => {
+    const endpoint = classifyUrl(url);
+    if (upstream === "off" && (endpoint === "delivery" || endpoint === "geo")) {
+      record(endpoint, "disabled");
+      return disabledResponse();
+    }
+    const target =
+      upstream instanceof URL && endpoint === "delivery" ? rewriteToUpstream(url, upstream) : url;
+    try {
+      const res = await base(target, init);
+      record(endpoint, statusClass(res.status));
+      return res;
+    } catch (err) {
+      record(endpoint, "error");
+      throw err;
+    }
+  };
+
+  return {
+    fetch,
+    close: async () => {
+      await owned?.close();
+    },
+  };
+}
