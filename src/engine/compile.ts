@@ -2,6 +2,7 @@ import type { Artifact, ArtifactMetric, ArtifactOption, ArtifactRule } from "../
 import { DEFAULT_GLOBAL_MBOX, SUPPORTED_ARTIFACT_MAJOR_VERSION } from "../artifact/schema";
 import { DecisioningError } from "../errors";
 import { compileCondition, type CompiledCondition } from "./conditions";
+import { compileMacroTemplate, type OptionMacros } from "./shaping";
 
 /**
  * Compiling an artifact happens once, when it arrives: rules are indexed by mbox and view name,
@@ -50,8 +51,8 @@ export interface CompiledRule {
   readonly displayTokens: readonly string[];
   /** Response tokens taken from rule meta and allowed by the artifact. */
   readonly metaTokens: Readonly<Record<string, unknown>>;
-  /** true when an html/actions option contains a `${...}` campaign macro. */
-  readonly hasMacros: boolean;
+  /** Compiled campaign macros of the html/actions options that contain `${...}` (keyed by option object). */
+  readonly macros: ReadonlyMap<Readonly<ArtifactOption>, OptionMacros> | undefined;
   readonly audienceIds: readonly unknown[];
 }
 
@@ -88,14 +89,22 @@ function copyFrozen<T>(value: T): T {
 
 const MACRO_MARK = "${";
 
-function optionHasMacro(option: ArtifactOption): boolean {
-  if (option.type === "html") return typeof option.content === "string" && option.content.includes(MACRO_MARK);
-  if (option.type === "actions" && Array.isArray(option.content)) {
-    return option.content.some(
-      (a) => a && typeof a === "object" && typeof a.content === "string" && a.content.includes(MACRO_MARK),
-    );
+function optionMacros(option: ArtifactOption, meta: Record<string, unknown>): OptionMacros | undefined {
+  if (option.type === "html") {
+    if (typeof option.content !== "string" || !option.content.includes(MACRO_MARK)) return undefined;
+    return { kind: "html", template: Object.freeze(compileMacroTemplate(option.content, meta)) };
   }
-  return false;
+  if (option.type === "actions" && Array.isArray(option.content)) {
+    let any = false;
+    const templates = option.content.map((a: unknown) => {
+      const text = a !== null && typeof a === "object" ? (a as { content?: unknown }).content : undefined;
+      if (typeof text !== "string" || !text.includes(MACRO_MARK)) return undefined;
+      any = true;
+      return Object.freeze(compileMacroTemplate(text, meta));
+    });
+    return any ? { kind: "actions", templates: Object.freeze(templates) } : undefined;
+  }
+  return undefined;
 }
 
 export function majorVersionOf(version: unknown): number {
@@ -136,6 +145,12 @@ function compileRule(rule: ArtifactRule, index: number, allowedTokens: ReadonlyS
     if (allowedTokens.has(key) && meta[key] !== undefined) metaTokens[key] = copyFrozen(meta[key]);
   }
 
+  let macros: Map<Readonly<ArtifactOption>, OptionMacros> | undefined;
+  for (const option of new Set([...executeOptions, ...prefetchOptions])) {
+    const m = optionMacros(option, meta as Record<string, unknown>);
+    if (m) (macros ??= new Map()).set(option, m);
+  }
+
   let extra: Record<string, unknown> | undefined;
   for (const key of Object.keys(consequence)) {
     if (key === "name" || key === "options" || key === "metrics" || key === "index" || key === "trace") continue;
@@ -161,7 +176,7 @@ function compileRule(rule: ArtifactRule, index: number, allowedTokens: ReadonlyS
     hasMetrics,
     displayTokens: Object.freeze(displayTokens),
     metaTokens: Object.freeze(metaTokens),
-    hasMacros: options.some(optionHasMacro),
+    macros,
     audienceIds,
   });
 }

@@ -30,26 +30,61 @@ export function requestResponseTokens(allowed: ReadonlySet<string>, geo: GeoToke
   return tokens;
 }
 
-function macroValue(key: string, sources: readonly unknown[], original: string): string {
-  for (const source of sources) {
-    if (source !== null && typeof source === "object") {
-      const value = (source as Record<string, unknown>)[key];
-      if (value !== undefined) return String(value);
-    }
-  }
-  return original;
+/** A compiled macro string: literal text, and the keys that must be looked up per request. */
+export type MacroPart = string | { key: string; original: string };
+export type MacroTemplate = readonly MacroPart[];
+
+/** How one option's content is rebuilt per request (only options that contain macros have one). */
+export type OptionMacros =
+  | { kind: "html"; template: MacroTemplate }
+  | { kind: "actions"; templates: readonly (MacroTemplate | undefined)[] };
+
+function macroKey(raw: string): string {
+  let parts = raw.replace(MACRO_RENAME, (m) => String(MACRO_RENAMES[m])).split(".");
+  if (parts.length > 2) parts = parts.slice(parts.length - 2);
+  return parts.filter((p) => p !== "mbox").join(".");
 }
 
-function replaceMacros(text: unknown, rule: CompiledRule, detail: Record<string, unknown>): unknown {
-  if (typeof text !== "string") return text;
+/**
+ * Compiles `${...}` macros once. Keys defined in the rule's meta (looked up first, as the reference
+ * does) become literal text; the others stay as keys for the request detail and its parameters.
+ */
+export function compileMacroTemplate(text: string, meta: Record<string, unknown>): MacroTemplate {
+  const parts: MacroPart[] = [];
+  let last = 0;
+  let literal = "";
+  for (const match of text.matchAll(MACRO_PATTERN)) {
+    literal += text.slice(last, match.index);
+    last = match.index! + match[0].length;
+    const key = macroKey(match[1]!);
+    const fromMeta = meta !== null && typeof meta === "object" ? meta[key] : undefined;
+    if (fromMeta !== undefined) {
+      literal += String(fromMeta);
+    } else {
+      parts.push(literal, { key, original: match[0] });
+      literal = "";
+    }
+  }
+  parts.push(literal + text.slice(last));
+  return parts;
+}
+
+function applyTemplate(template: MacroTemplate, detail: Record<string, unknown>): string {
+  if (template.length === 1) return template[0] as string;
   const parameters = detail.parameters === undefined ? {} : detail.parameters;
-  const sources = [rule.rule.meta, detail, parameters];
-  return text.replace(MACRO_PATTERN, (match: string, macroKey: string) => {
-    let parts = macroKey.replace(MACRO_RENAME, (m) => String(MACRO_RENAMES[m])).split(".");
-    if (parts.length > 2) parts = parts.slice(parts.length - 2);
-    const key = parts.filter((p) => p !== "mbox").join(".");
-    return macroValue(key, sources, match);
-  });
+  let out = "";
+  for (const part of template) {
+    if (typeof part === "string") {
+      out += part;
+      continue;
+    }
+    let value = detail[part.key];
+    if (value === undefined && parameters !== null && typeof parameters === "object") {
+      value = (parameters as Record<string, unknown>)[part.key];
+    }
+    out += value === undefined ? part.original : String(value);
+  }
+  return out;
 }
 
 /** One option of a matched consequence as it appears in the response. */
@@ -60,14 +95,15 @@ export function finishOption(
   requestTokens: Record<string, unknown>,
 ): ResponseOption {
   const out: ResponseOption = { ...option, responseTokens: { ...rule.metaTokens, ...requestTokens } };
-  if (rule.hasMacros) {
-    if (option.type === "html") {
-      out.content = replaceMacros(option.content, rule, detail);
-    } else if (option.type === "actions" && Array.isArray(option.content)) {
-      out.content = option.content.map((action: unknown) => {
-        if (action === null || typeof action !== "object") return action;
-        const a = action as Record<string, unknown>;
-        return { ...a, content: replaceMacros(a.content, rule, detail) };
+  const macros = rule.macros?.get(option);
+  if (macros) {
+    if (macros.kind === "html") {
+      out.content = applyTemplate(macros.template, detail);
+    } else {
+      out.content = (option.content as unknown[]).map((action, i) => {
+        const template = macros.templates[i];
+        if (!template) return action;
+        return { ...(action as Record<string, unknown>), content: applyTemplate(template, detail) };
       });
     }
   }
