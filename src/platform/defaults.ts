@@ -19,7 +19,9 @@ export function createDefaultFetch(): { fetch: FetchLike; close(): Promise<void>
   return {
     fetch,
     close: async () => {
-      await agent.close().catch(() => agent.destroy());
+      // Called after the notification queue was flushed: whatever is still open was abandoned
+      // (timed out); destroy it rather than wait for a server that may never answer.
+      await agent.destroy().catch(() => undefined);
     },
   };
 }
