@@ -240,7 +240,8 @@ export function createDeliveryClient(o: DeliveryClientOptions): DeliveryClient {
     }
   }
 
-  async function deliver(request: DeliveryRequest, call: DeliveryCallOptions): Promise<DeliveryCallResult> {
+  /** Validates a call and builds its body, URL and headers (shared by deliver and notify). */
+  function prepare(request: DeliveryRequest, call: DeliveryCallOptions) {
     if (closed) throw new DecisioningError("ODE_ERR_CLOSED", "The Delivery API client is closed");
     if (!call || !nonEmpty(call.sessionId)) {
       throw new DecisioningError("ODE_ERR_INVALID_REQUEST", "A sessionId is required for a Delivery API call");
@@ -260,6 +261,11 @@ export function createDeliveryClient(o: DeliveryClientOptions): DeliveryClient {
       "X-Request-Id": uuid(),
     };
     const timeout = positive(call.timeout) ?? positive(o.timeout) ?? DEFAULT_DELIVERY_TIMEOUT;
+    return { body, host, url, headers, timeout };
+  }
+
+  async function deliver(request: DeliveryRequest, call: DeliveryCallOptions): Promise<DeliveryCallResult> {
+    const { body, host, url, headers, timeout } = prepare(request, call);
 
     const controller = new AbortController();
     const signal = controller.signal;
@@ -291,27 +297,13 @@ export function createDeliveryClient(o: DeliveryClientOptions): DeliveryClient {
   const pendingNotifies = new Set<(err: DecisioningError) => void>();
 
   function notify(request: DeliveryRequest, call: DeliveryCallOptions): Promise<NotifyResult> {
-    if (closed) return Promise.reject(new DecisioningError("ODE_ERR_CLOSED", "The Delivery API client is closed"));
-    if (!call || !nonEmpty(call.sessionId)) {
-      return Promise.reject(new DecisioningError("ODE_ERR_INVALID_REQUEST", "A sessionId is required for a Delivery API call"));
-    }
-    let body: string;
+    let prepared: ReturnType<typeof prepare>;
     try {
-      body = JSON.stringify(request);
+      prepared = prepare(request, call);
     } catch (err) {
-      return Promise.reject(
-        new DecisioningError("ODE_ERR_INVALID_REQUEST", `The Delivery request cannot be serialised: ${messageOf(err)}`, { cause: err }),
-      );
+      return Promise.reject(err);
     }
-    const host = deliveryHost({ client: o.client, cluster: call.cluster, serverDomain: o.serverDomain, secure: o.secure });
-    const url = deliveryUrl(host, o.organizationId, call.sessionId, o.version);
-    const headers: Record<string, string> = {
-      "Content-Type": "application/json",
-      "X-EXC-SDK": SDK_NAME,
-      "X-EXC-SDK-Version": sdkVersion,
-      "X-Request-Id": uuid(),
-    };
-    const timeout = positive(call.timeout) ?? positive(o.timeout) ?? DEFAULT_DELIVERY_TIMEOUT;
+    const { body, host, url, headers, timeout } = prepared;
     const start = hrNow();
     return new Promise<NotifyResult>((resolve, reject) => {
       let settled = false;
