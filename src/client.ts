@@ -309,11 +309,13 @@ export class TargetClient {
     );
   }
 
-  async getAttributes(mboxNames: string[], options: Partial<GetOffersOptions> = {}): Promise<Attributes> {
-    const base = options.request ?? { context: { channel: "web" } };
+  async getAttributes(mboxNames: string[], options?: Partial<GetOffersOptions> | null): Promise<Attributes> {
+    const opts = options && typeof options === "object" ? options : {};
+    const base = opts.request ?? { context: { channel: "web" } };
     const request = withAttributeMboxes(base, Array.isArray(mboxNames) ? mboxNames : []);
-    const result = await this.getOffers({ ...options, request } as GetOffersOptions);
-    return createAttributes(result);
+    const result = await this.getOffers({ ...opts, request } as GetOffersOptions);
+    // With an errCallback, getOffers already reported the failure and resolved to undefined: so do we.
+    return result === undefined ? (undefined as unknown as Attributes) : createAttributes(result);
   }
 
   async sendNotifications(options: Omit<GetOffersOptions, "decisioningMethod">): Promise<GetOffersResult> {
