@@ -1,7 +1,13 @@
 import { defineConfig, type Options } from "tsup";
 
 /** Library entries, built twice: ESM (dist/esm, .js + .d.ts) and CJS (dist/cjs, .cjs + .d.cts). */
-const entry = { index: "src/index.ts", testing: "src/testing/index.ts" };
+const entry = {
+  index: "src/index.ts",
+  testing: "src/testing/index.ts",
+  // The service and the `odd` CLI (bin/odd.js runs dist/esm/cli.js).
+  server: "src/server/index.ts",
+  cli: "src/cli/index.ts",
+};
 
 const common: Options = {
   entry,

@@ -323,12 +323,13 @@ export class TargetClient {
     validateSendNotificationsOptions(options, this.#telemetry.size > 0);
     const call = this.#callContext(options as GetOffersOptions);
     const request = this.#normalize(options as GetOffersOptions, call);
-    this.#queue.enqueue({
+    const delivered = this.#queue.enqueueAndWait({
       request: { id: request.id, context: request.context, experienceCloud: request.experienceCloud, property: request.property },
       sessionId: call.sessionId,
       notifications: request.notifications ?? [],
     });
-    await this.#queue.flush();
+    void this.#queue.flush();
+    await delivered; // rejects with ODE_ERR_NOTIFICATION_FAILED when the batch is given up, as the reference rejects
     return this.#result(request, { status: 200, id: request.id }, call, "server-side", undefined);
   }
 
@@ -603,8 +604,11 @@ export class TargetClient {
     if (loaded) meta.artifact = this.#freshness(loaded);
     const tntId = response.id?.tntId;
     const targetCookie = createTargetCookie({ sessionId: call.sessionId, tntId, nowMs: this.#scheduler.now() });
-    const locationHintCookie = createLocationHintCookie(call.cluster ?? clusterFromEdgeHost(response.edgeHost));
-    if (locationHintCookie) this.#targetLocationHint = locationHintCookie.value;
+    const edgeCluster = clusterFromEdgeHost(response.edgeHost);
+    const locationHintCookie = createLocationHintCookie(call.cluster ?? edgeCluster);
+    // Only the server's edgeHost makes a cluster sticky for the whole client; a hint that came from
+    // one visitor's cookie or call must not reroute every later call (the reference lets it).
+    if (edgeCluster) this.#targetLocationHint = edgeCluster;
     const result: GetOffersResult = {
       visitorState: this.#visitorState(request),
       request,

@@ -86,6 +86,8 @@ export interface NotificationQueueStats {
 
 export interface NotificationQueue {
   enqueue(item: NotificationQueueItem): void;
+  /** Enqueues and resolves when the item's batch was delivered; rejects with its error when given up. */
+  enqueueAndWait(item: NotificationQueueItem): Promise<void>;
   /** A request for the telemetry alone (on-device call with telemetry on); ignored when telemetry is off. */
   enqueueTelemetryOnly(item: TelemetryOnlyItem): void;
   /** Sends everything queued now; resolves when that (and the request in flight) is done. Never rejects. */
@@ -96,13 +98,23 @@ export interface NotificationQueue {
   stats(): NotificationQueueStats;
 }
 
+/** Callers waiting for their items: settled when every batch sealed from their group has settled. */
+interface Waiters {
+  pending: number;
+  error: DecisioningError | undefined;
+  list: { resolve: () => void; reject: (err: DecisioningError) => void }[];
+}
+
 interface Group extends QueuedNotificationBatch {
   /** A telemetry-only item asked for a request even without notifications. */
   wantsRequest: boolean;
+  waiters?: Waiters["list"];
 }
 
 interface Sealed extends QueuedNotificationBatch {
   seq: number;
+  waiters?: Waiters;
+  error?: DecisioningError;
 }
 
 interface FlushWaiter {
@@ -171,10 +183,14 @@ export function createNotificationQueue(o: NotificationQueueOptions): Notificati
     const take = count === group.notifications.length ? group.notifications : group.notifications.slice(0, count);
     const rest = count === group.notifications.length ? [] : group.notifications.slice(count);
     const { key, request, sessionId } = group;
+    const waiters: Waiters | undefined = group.waiters ? { pending: 0, error: undefined, list: group.waiters } : undefined;
+    group.waiters = undefined;
     for (let i = 0; i < take.length || (i === 0 && group.wantsRequest); i += batchSize) {
       const notifications = take.length <= batchSize ? take : take.slice(i, i + batchSize);
-      ready.push({ key, request, sessionId, notifications, seq: nextSeq++ });
+      ready.push({ key, request, sessionId, notifications, seq: nextSeq++, waiters });
+      if (waiters) waiters.pending++;
     }
+    if (waiters && waiters.pending === 0) for (const w of waiters.list) w.resolve();
     group.notifications = rest;
     group.wantsRequest = false;
     if (rest.length === 0) groups.delete(key);
@@ -234,6 +250,14 @@ export function createNotificationQueue(o: NotificationQueueOptions): Notificati
     return batch;
   }
 
+  function settleBatchWaiters(batch: Sealed): void {
+    const w = batch.waiters;
+    if (!w) return;
+    if (batch.error && !w.error) w.error = batch.error;
+    if (--w.pending > 0) return;
+    for (const waiter of w.list) (w.error ? () => waiter.reject(w.error!) : waiter.resolve)();
+  }
+
   function kick(): void {
     while (inFlight.size < concurrency && pendingReady() > 0) {
       const batch = takeNext()!;
@@ -242,6 +266,7 @@ export function createNotificationQueue(o: NotificationQueueOptions): Notificati
       sendBatch(batch)
         .catch((err: unknown) => logger.error("Notification queue failure:", err))
         .finally(() => {
+          settleBatchWaiters(batch);
           inFlight.delete(batch);
           settleWaiters();
           kick();
@@ -290,6 +315,7 @@ export function createNotificationQueue(o: NotificationQueueOptions): Notificati
             },
           );
           logger.error(error.message);
+          batch.error = error;
           try {
             o.onError(error, request);
           } catch (cbErr) {
@@ -369,6 +395,17 @@ export function createNotificationQueue(o: NotificationQueueOptions): Notificati
     if (groups.size > 0) armTimer();
   }
 
+  function enqueueAndWait(item: NotificationQueueItem): Promise<void> {
+    if (closed) return Promise.reject(new DecisioningError("ODE_ERR_CLOSED", "The notification queue is closed"));
+    const group = groupFor(item);
+    if (!group) {
+      return Promise.reject(new DecisioningError("ODE_ERR_INVALID_REQUEST", "The notification request cannot be serialised"));
+    }
+    const done = new Promise<void>((resolve, reject) => (group.waiters ??= []).push({ resolve, reject }));
+    enqueue(item);
+    return done;
+  }
+
   function enqueueTelemetryOnly(item: TelemetryOnlyItem): void {
     if (refuse("telemetry-only request")) return;
     if (!telemetry) {
@@ -400,6 +437,7 @@ export function createNotificationQueue(o: NotificationQueueOptions): Notificati
 
   return {
     enqueue,
+    enqueueAndWait,
     enqueueTelemetryOnly,
     flush,
     close,

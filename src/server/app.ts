@@ -37,6 +37,7 @@ export const HEADER_METHOD = "x-odd-decisioning-method";
 export const HEADER_REMOTE_MBOXES = "x-odd-remote-mboxes";
 export const HEADER_REMOTE_VIEWS = "x-odd-remote-views";
 export const HEADER_ARTIFACT_VERSION = "x-odd-artifact-version";
+export const HEADER_REMOTE_ERROR = "x-odd-remote-error";
 const MAX_SESSION_ID_LENGTH = 128;
 const SESSION_ID_RE = /^[A-Za-z0-9._:-]+$/;
 
@@ -215,6 +216,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     reply.header(HEADER_REMOTE_MBOXES, listHeader(meta.remoteMboxes));
     reply.header(HEADER_REMOTE_VIEWS, listHeader(meta.remoteViews));
     if (meta.artifact) reply.header(HEADER_ARTIFACT_VERSION, encodeURIComponent(meta.artifact.version));
+    // Hybrid: the remote part failed and only the local part is answered.
+    if (meta.remoteError) reply.header(HEADER_REMOTE_ERROR, meta.remoteError.code);
     return result.response;
   }
 

@@ -14,10 +14,11 @@ export const DEFAULT_HOST = "127.0.0.1";
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
 /**
- * A Delivery request carries one visitor, so a service deciding for many visitors sends many
- * notification requests; the library's default of 1 in flight cannot keep up (bench/load).
+ * A Delivery request carries one visitor, so a service deciding for many visitors sends one
+ * notification request per visitor; with the library's default of 1 in flight (or 8) the bounded
+ * queue overflows under load and drops notifications, with 32 it kept up (bench/load, docs/server.md).
  */
-export const DEFAULT_NOTIFICATION_CONCURRENCY = 8;
+export const DEFAULT_NOTIFICATION_CONCURRENCY = 32;
 export const DEFAULT_DEMO_CLIENT = "demo";
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -85,6 +86,11 @@ export const SETTINGS = [
     flag: "notification-flush-interval",
     env: "ODD_NOTIFICATION_FLUSH_INTERVAL",
     help: "ms before queued notifications are sent (default 250)",
+  },
+  {
+    flag: "notification-concurrency",
+    env: "ODD_NOTIFICATION_CONCURRENCY",
+    help: `notification requests in flight (default ${DEFAULT_NOTIFICATION_CONCURRENCY}; one request per visitor)`,
   },
   {
     flag: "body-limit",

@@ -208,7 +208,7 @@ describe("close()", () => {
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
-  it("sendNotifications delivers through the stand-in; a failing send emits sendNotificationError, never a rejection", async () => {
+  it("sendNotifications delivers through the stand-in; a failing send rejects with a coded error and emits sendNotificationError", async () => {
     stub = await startStub((hit, res) => json(res, 200, deliveryAnswer(hit)));
     const client = await onDevice({ notificationRetries: 0 });
     const errors: any[] = [];
@@ -221,7 +221,9 @@ describe("close()", () => {
     expect(hit.json.notifications).toEqual([notification]);
 
     stub.setHandler((_hit, res) => json(res, 400, { message: "bad" }));
-    await client.sendNotifications({ sessionId: "visit-4", request: { notifications: [{ ...notification, id: "click-2" }] } });
+    await expect(
+      client.sendNotifications({ sessionId: "visit-4", request: { notifications: [{ ...notification, id: "click-2" }] } }),
+    ).rejects.toMatchObject({ code: "ODE_ERR_NOTIFICATION_FAILED", status: 400 });
     expect(errors).toHaveLength(1);
     expect(errors[0].error.code).toBe("ODE_ERR_NOTIFICATION_FAILED");
     expect(errors[0].error.status).toBe(400);
