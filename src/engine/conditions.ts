@@ -4,11 +4,14 @@
  * request: operators are resolved, var paths pre-split and literal operands folded at compile time.
  *
  * Deliberate differences from the reference (the values computed are otherwise the same):
- * - an unknown operator (including `method` and any dotted name) is rejected at compile time,
- *   even inside a branch that would never be evaluated;
+ * - an operator the compiler does not know is evaluated by json-logic-js itself when json-logic-js
+ *   knows it (for example one registered with `jsonLogic.add_operation`); otherwise (including
+ *   `method`, dotted names and Object.prototype names) it is rejected at compile time, even inside
+ *   a branch that would never be evaluated;
  * - `log` is the identity (no console output driven by artifact content);
  * - nesting deeper than {@link MAX_DEPTH} is rejected instead of overflowing the stack.
  */
+import jsonLogic from "json-logic-js";
 import { DecisioningError } from "../errors";
 
 export type CompiledCondition = (data: Record<string, unknown>) => unknown;
@@ -397,6 +400,20 @@ const BUILDERS = new Map<string, Builder>([
   }],
 ]);
 
+/**
+ * Whether json-logic-js (possibly extended with `add_operation`) knows an operator the compiler
+ * does not. Names that could reach Object.prototype or arbitrary methods are never delegated.
+ */
+function jsonLogicKnows(op: string): boolean {
+  if (op === "method" || op.includes(".") || op in Object.prototype) return false;
+  try {
+    jsonLogic.apply({ [op]: [] } as never, {});
+    return true;
+  } catch (err) {
+    return !(err instanceof Error && err.message.startsWith("Unrecognized operation"));
+  }
+}
+
 function compileNode(logic: unknown, depth: number): Node {
   if (depth > MAX_DEPTH) {
     throw new DecisioningError("ODE_ERR_ARTIFACT_INVALID", `Condition nesting exceeds ${MAX_DEPTH} levels`, {
@@ -417,6 +434,10 @@ function compileNode(logic: unknown, depth: number): Node {
   const op = Object.keys(logic)[0]!;
   const build = BUILDERS.get(op);
   if (build === undefined) {
+    if (jsonLogicKnows(op)) {
+      const sub = logic;
+      return dyn((d) => jsonLogic.apply(sub as never, d));
+    }
     throw new DecisioningError("ODE_ERR_ARTIFACT_UNKNOWN_OPERATOR", `Unsupported json-logic operator "${op.slice(0, 100)}"`, {
       details: { operator: op },
     });

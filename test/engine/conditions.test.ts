@@ -380,3 +380,20 @@ describe("collectOperators", () => {
     expect(collectOperators({ a: 1, b: { var: "x" } }).size).toBe(0);
   });
 });
+
+describe("fallback to json-logic-js", () => {
+  it("delegates an operator registered with jsonLogic.add_operation, and still rejects unknown ones", async () => {
+    const jsonLogic = (await import("json-logic-js")).default;
+    const { compileCondition } = await import("../../src/engine/conditions");
+    expect(() => compileCondition({ starts_with_x: [{ var: "s" }] })).toThrow(/Unsupported json-logic operator/);
+    jsonLogic.add_operation("starts_with_x", (s: unknown) => typeof s === "string" && s.startsWith("x"));
+    try {
+      const cond = compileCondition({ and: [{ starts_with_x: [{ var: "s" }] }, { "==": [1, 1] }] });
+      expect(cond({ s: "xyz" })).toBe(true);
+      expect(cond({ s: "abc" })).toBe(false);
+    } finally {
+      jsonLogic.rm_operation("starts_with_x");
+    }
+    expect(() => compileCondition({ toString: [] })).toThrow(/Unsupported/);
+  });
+});
