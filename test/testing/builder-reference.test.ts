@@ -23,7 +23,7 @@ import {
   vec,
 } from "../../src/testing";
 import { createRandom } from "../support/random";
-import { createReferenceClient } from "./reference-sdk";
+import { createReferenceClient } from "../support/reference";
 import { randomRequestsFor, USER_AGENTS_BY_BROWSER } from "./requests";
 
 /**

@@ -48,3 +48,41 @@ export function createReferenceClient(artifact: Artifact, client: string, organi
     });
   });
 }
+
+/** JSON round trip (drops undefined) and masks the values that are random by definition. */
+export function normalizeForComparison(value: unknown): any {
+  const copy = JSON.parse(JSON.stringify(value ?? null));
+  const walk = (node: any) => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === "object") {
+      for (const key of Object.keys(node)) {
+        if (key === "id" && typeof node[key] === "string") node[key] = "<id>";
+        else if (key === "impressionId") node[key] = "<id>";
+        else if (key === "artifact" && node.clientCode !== undefined) node[key] = "<artifact>";
+        else if (key === "sessionId") node[key] = "<session>";
+        else walk(node[key]);
+      }
+    }
+  };
+  walk(copy);
+  return copy;
+}
+
+/** JSON with sorted keys: compares objects whose key order may differ. */
+export function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(",")}]`;
+  if (value && typeof value === "object") {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableStringify((value as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Display notifications as sorted canonical strings (their batching may differ; their content may not). */
+export function notificationSet(list: unknown[]): string[] {
+  return normalizeForComparison(list)
+    .map((n: unknown) => stableStringify(n))
+    .sort();
+}
