@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { TargetClient } from "../../src/index";
+import { TargetClient, type GetOffersOptions } from "../../src/index";
 import { and, anArtifact, browserIs, geoCountryIs, or, paramEquals, timeFrame, urlContains, vec } from "../../src/testing";
 import type { Artifact } from "../../src/artifact/schema";
 import { buildSampleArtifact } from "../../scripts/build-sample-artifact";
@@ -90,7 +90,7 @@ describe("builder artifacts decide identically in our engine and in the referenc
           vi.useFakeTimers({ toFake: ["Date"] });
           vi.setSystemTime(Date.UTC(2024, 5, 1) + i * 3_600_000 * 7);
           const expected = await reference.getOffers(structuredClone(input));
-          const actual = await ours.getOffers(structuredClone(input));
+          const actual = await ours.getOffers(structuredClone(input) as GetOffersOptions);
           vi.useRealTimers();
           expect(normalizeForComparison(actual.response), `request ${i}`).toEqual(normalizeForComparison(expected.response));
           if (JSON.stringify(actual.response).includes('"options":[{')) matched++;
