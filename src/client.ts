@@ -64,6 +64,8 @@ interface CallContext {
   deviceId: string | undefined;
   cluster: string | undefined;
   sessionId: string;
+  /** The session id came from the mbox cookie or the sessionId option (not generated here). */
+  sessionSupplied: boolean;
   hint: string | undefined;
 }
 
@@ -344,8 +346,9 @@ export class TargetClient {
     const cookies = parseTargetCookie(options.targetCookie, now);
     const hint = options.targetLocationHint || this.#targetLocationHint;
     const cluster = clusterFromTntId(cookies.PC) ?? (hint || undefined);
-    const sessionId = cookies.session || (options.sessionId ? String(options.sessionId) : "") || randomId();
-    return { now, deviceId: cookies.PC, cluster, sessionId, hint };
+    const supplied = cookies.session || (options.sessionId ? String(options.sessionId) : "");
+    const sessionId = supplied || randomId();
+    return { now, deviceId: cookies.PC, cluster, sessionId, sessionSupplied: supplied !== "", hint };
   }
 
   #normalize(options: GetOffersOptions, call: CallContext): DeliveryRequest {
@@ -439,7 +442,7 @@ export class TargetClient {
     const dependency = remoteDependency(compiled, request);
     if (effective === "on-device" || !dependency.remoteNeeded) {
       const geo = this.#geoFor(request, compiled);
-      const local = this.#decideLocally(request, usable!, call, options, geo instanceof Promise ? await geo : geo);
+      const local = this.#decideLocally(request, usable!, call, options, geo instanceof Promise ? await geo : geo, dependency);
       this.#recordLocal(request, local, started, parsing, "on-device");
       return this.#result(request, local, call, "on-device", dependency, usable);
     }
@@ -499,6 +502,7 @@ export class TargetClient {
     call: CallContext,
     options: GetOffersOptions,
     geo: Geo | undefined,
+    dependency?: RemoteDependency,
   ): DeliveryResponse {
     const compiled = loaded.compiled;
     const validated = validateDecisionRequest(
@@ -513,6 +517,7 @@ export class TargetClient {
       uuid: randomId,
       sessionId: call.sessionId,
       traceArtifact: validated.trace !== undefined ? this.#traceArtifact(loaded) : undefined,
+      ...(dependency ? { dependency } : {}),
     });
     if (decision.ruleErrors > 0) this.#log.debug(`${decision.ruleErrors} rule condition(s) threw and did not match`);
     const item = {
@@ -523,6 +528,7 @@ export class TargetClient {
         ...(validated.property ? { property: validated.property } : {}),
       },
       sessionId: call.sessionId,
+      batchKey: this.#batchKey(validated, call, options),
     };
     if (decision.notifications.length > 0) this.#queue.enqueue({ ...item, notifications: decision.notifications });
     else if (this.#options.telemetryEnabled) this.#queue.enqueueTelemetryOnly(item);
@@ -530,6 +536,23 @@ export class TargetClient {
     delete response.remoteMboxes;
     delete response.remoteViews;
     return response;
+  }
+
+  /**
+   * Which notifications may share a Delivery request: same visitor ids, context and property, and
+   * the same session / SDID when the caller supplied them. Values this client generated per call (a
+   * new session id, a new SDID) do not split batches; the batch uses the first item's.
+   */
+  #batchKey(validated: DeliveryRequest, call: CallContext, options: GetOffersOptions): string {
+    const analytics = (options.request?.experienceCloud as { analytics?: { supplementalDataId?: unknown } } | undefined)
+      ?.analytics;
+    return JSON.stringify([
+      call.sessionSupplied ? call.sessionId : null,
+      analytics?.supplementalDataId ?? null,
+      validated.id ?? null,
+      validated.context ?? null,
+      validated.property ?? null,
+    ]);
   }
 
   #recordLocal(request: DeliveryRequest, response: DeliveryResponse, started: number, parsing: number, method: string) {

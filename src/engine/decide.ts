@@ -35,6 +35,8 @@ export interface DecideOptions {
   sessionId?: string;
   /** The `artifact` object shown in traces. */
   traceArtifact?: unknown;
+  /** The request's remote dependency when the caller already computed it (same artifact, same request). */
+  dependency?: RemoteDependency;
 }
 
 export interface Decision {
@@ -286,7 +288,7 @@ function asDetail(value: unknown): Record<string, unknown> {
 
 /** Decides a validated request against a compiled artifact. */
 export function decide(compiled: CompiledArtifact, request: DeliveryRequest, options: DecideOptions): Decision {
-  const dependency = remoteDependency(compiled, request);
+  const dependency = options.dependency ?? remoteDependency(compiled, request);
   const base = createBaseContext(request, options.now);
   const runner = new DecisionRun(compiled, request, base, options);
   const execute = runner.run("execute");

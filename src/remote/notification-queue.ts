@@ -38,6 +38,12 @@ export interface NotificationQueueItem {
   request: QueuedRequestParts;
   sessionId?: string;
   notifications: Notification[];
+  /**
+   * What may share a request with other items. Default: the JSON of session id, id, context,
+   * experienceCloud and property. The client passes a key without the values it generated itself
+   * (a new session id or SDID per call), so one visitor's impressions batch across calls.
+   */
+  batchKey?: string;
 }
 
 export type TelemetryOnlyItem = Omit<NotificationQueueItem, "notifications">;
@@ -157,21 +163,30 @@ export function createNotificationQueue(o: NotificationQueueOptions): Notificati
     const parts = item.request ?? {};
     let key: string;
     try {
-      key = JSON.stringify([
-        item.sessionId ?? null,
-        parts.id ?? null,
-        parts.context ?? null,
-        parts.experienceCloud ?? null,
-        parts.property ?? null,
-      ]);
+      key =
+        (item as NotificationQueueItem).batchKey ??
+        JSON.stringify([
+          item.sessionId ?? null,
+          parts.id ?? null,
+          parts.context ?? null,
+          parts.experienceCloud ?? null,
+          parts.property ?? null,
+        ]);
     } catch (err) {
-      logger.warn("Notification dropped: its request cannot be serialised:", err instanceof Error ? err.message : err);
+      logger.warn(
+        "Notification dropped: its request cannot be serialised:",
+        err instanceof Error ? err.message : err,
+      );
       return undefined;
     }
     let group = groups.get(key);
     if (!group) {
       // The parts are the caller's own immutable snapshot (the client builds them per decision).
-      const request: QueuedRequestParts = { id: parts.id, context: parts.context, experienceCloud: parts.experienceCloud };
+      const request: QueuedRequestParts = {
+        id: parts.id,
+        context: parts.context,
+        experienceCloud: parts.experienceCloud,
+      };
       if (parts.property !== undefined) request.property = parts.property;
       group = { key, request, sessionId: item.sessionId, notifications: [], wantsRequest: false };
       groups.set(key, group);
@@ -180,10 +195,13 @@ export function createNotificationQueue(o: NotificationQueueOptions): Notificati
   }
 
   function seal(group: Group, count: number): void {
-    const take = count === group.notifications.length ? group.notifications : group.notifications.slice(0, count);
+    const take =
+      count === group.notifications.length ? group.notifications : group.notifications.slice(0, count);
     const rest = count === group.notifications.length ? [] : group.notifications.slice(count);
     const { key, request, sessionId } = group;
-    const waiters: Waiters | undefined = group.waiters ? { pending: 0, error: undefined, list: group.waiters } : undefined;
+    const waiters: Waiters | undefined = group.waiters
+      ? { pending: 0, error: undefined, list: group.waiters }
+      : undefined;
     group.waiters = undefined;
     for (let i = 0; i < take.length || (i === 0 && group.wantsRequest); i += batchSize) {
       const notifications = take.length <= batchSize ? take : take.slice(i, i + batchSize);
@@ -324,7 +342,8 @@ export function createNotificationQueue(o: NotificationQueueOptions): Notificati
           return;
         }
         const delay = computeBackoff(attempt, o.backoff, () => scheduler.random());
-        if (logger.debugEnabled) logger.debug(`Notification send failed (attempt ${attempt + 1}); retrying in ${delay} ms`);
+        if (logger.debugEnabled)
+          logger.debug(`Notification send failed (attempt ${attempt + 1}); retrying in ${delay} ms`);
         await sleep(scheduler, delay);
       }
     }
@@ -396,10 +415,13 @@ export function createNotificationQueue(o: NotificationQueueOptions): Notificati
   }
 
   function enqueueAndWait(item: NotificationQueueItem): Promise<void> {
-    if (closed) return Promise.reject(new DecisioningError("ODE_ERR_CLOSED", "The notification queue is closed"));
+    if (closed)
+      return Promise.reject(new DecisioningError("ODE_ERR_CLOSED", "The notification queue is closed"));
     const group = groupFor(item);
     if (!group) {
-      return Promise.reject(new DecisioningError("ODE_ERR_INVALID_REQUEST", "The notification request cannot be serialised"));
+      return Promise.reject(
+        new DecisioningError("ODE_ERR_INVALID_REQUEST", "The notification request cannot be serialised"),
+      );
     }
     const done = new Promise<void>((resolve, reject) => (group.waiters ??= []).push({ resolve, reject }));
     enqueue(item);

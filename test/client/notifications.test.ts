@@ -116,17 +116,37 @@ describe("batched on-device notifications", () => {
     expect(client.status().notifications).toMatchObject({ queued: 0, inFlight: 0, failed: 0, sentNotifications: MBOXES });
   });
 
-  it("calls without a shared SDID keep each impression with the SDID of its own call (A4T); still exactly once, one in flight", async () => {
+  it("100 identical execute calls with no cookie, session or SDID batch into a handful of requests; every token once", async () => {
     stub = await startStub((hit, res) => json(res, 200, deliveryAnswer(hit)));
     const concurrency = notificationConcurrency(stub);
     const client = await onDevice();
+    for (let i = 0; i < MBOXES; i++) {
+      await client.getOffers({
+        request: { id: { tntId: "tnt-2" }, context: { channel: "web" }, execute: { mboxes: [{ name: `mbox-${i}`, index: 1 }] } },
+      });
+    }
+    await client.flush();
+    const sent = notificationHits(stub.hits);
+    expect(sent.length).toBeLessThanOrEqual(5);
+    expect(tokensIn(sent).sort()).toEqual(Array.from({ length: MBOXES }, (_, i) => tokenOf(i)).sort());
+    expect(concurrency.max).toBe(1);
+  });
+
+  it("calls with their own SDIDs keep each impression with the SDID of its own call (A4T)", async () => {
+    stub = await startStub((hit, res) => json(res, 200, deliveryAnswer(hit)));
+    const client = await onDevice();
     const sdidOfToken = new Map<string, string>();
     for (let i = 0; i < 20; i++) {
-      const result = await client.getOffers({
+      const supplementalDataId = `SDID${String(i).padStart(12, "0")}-0000000000000000`;
+      await client.getOffers({
         sessionId: "visit-2",
-        request: { id: { tntId: "tnt-2" }, execute: { mboxes: [{ name: `mbox-${i}`, index: 1 }] } },
+        request: {
+          id: { tntId: "tnt-2" },
+          experienceCloud: { analytics: { supplementalDataId } },
+          execute: { mboxes: [{ name: `mbox-${i}`, index: 1 }] },
+        },
       });
-      sdidOfToken.set(tokenOf(i), (result.request.experienceCloud as any).analytics.supplementalDataId);
+      sdidOfToken.set(tokenOf(i), supplementalDataId);
     }
     await client.flush();
     const sent = notificationHits(stub.hits);
@@ -136,7 +156,6 @@ describe("batched on-device notifications", () => {
         expect(hit.json.experienceCloud.analytics.supplementalDataId).toBe(sdidOfToken.get(token));
       }
     }
-    expect(concurrency.max).toBe(1);
   });
 });
 
