@@ -1,7 +1,7 @@
 import type { Artifact, ArtifactMetric, ArtifactOption, ArtifactRule } from "../artifact/schema";
 import { DEFAULT_GLOBAL_MBOX, SUPPORTED_ARTIFACT_MAJOR_VERSION } from "../artifact/schema";
 import { DecisioningError } from "../errors";
-import { compileCondition, type CompiledCondition } from "./conditions";
+import { checkCondition, compileCondition, type CompiledCondition } from "./conditions";
 import { compileMacroTemplate, type OptionMacros } from "./shaping";
 
 /**
@@ -181,24 +181,76 @@ function compileRule(rule: ArtifactRule, index: number, allowedTokens: ReadonlyS
   });
 }
 
-function compileRuleMap(
-  rules: Record<string, ArtifactRule[]> | undefined,
-  allowedTokens: ReadonlySet<string>,
-  counter: { n: number },
-): Map<string, CompiledRule[]> {
-  const map = new Map<string, CompiledRule[]>();
-  if (!rules || typeof rules !== "object") return map;
-  for (const name of Object.keys(rules)) {
-    const list = rules[name];
-    if (!Array.isArray(list)) {
-      throw new DecisioningError("ODE_ERR_ARTIFACT_INVALID", `Rules for "${name}" are not an array`);
+const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+
+/**
+ * The rules of one section (mboxes or views), compiled on first use per name and memoised (bounded
+ * by the artifact itself). Loading an artifact therefore costs a validation walk, not a compile:
+ * an mbox nobody requests is never compiled or copied.
+ */
+class LazyRuleMap implements ReadonlyMap<string, readonly CompiledRule[]> {
+  readonly #source: Record<string, ArtifactRule[]>;
+  readonly #names: readonly string[];
+  readonly #offsets = new Map<string, number>();
+  readonly #cache = new Map<string, readonly CompiledRule[]>();
+  readonly #tokens: ReadonlySet<string>;
+  readonly ruleCount: number;
+
+  constructor(source: Record<string, ArtifactRule[]> | undefined, tokens: ReadonlySet<string>, firstIndex: number) {
+    this.#source = source && typeof source === "object" ? source : {};
+    this.#names = Object.freeze(Object.keys(this.#source));
+    this.#tokens = tokens;
+    let n = firstIndex;
+    for (const name of this.#names) {
+      const list = this.#source[name];
+      if (!Array.isArray(list)) {
+        throw new DecisioningError("ODE_ERR_ARTIFACT_INVALID", `Rules for "${name}" are not an array`);
+      }
+      for (const rule of list) checkCondition(rule?.condition);
+      this.#offsets.set(name, n);
+      n += list.length;
     }
-    map.set(
-      name,
-      list.map((rule) => compileRule(rule, counter.n++, allowedTokens)),
-    );
+    this.ruleCount = n - firstIndex;
   }
-  return map;
+
+  get(name: string): readonly CompiledRule[] | undefined {
+    let rules = this.#cache.get(name);
+    if (rules === undefined) {
+      if (!hasOwn(this.#source, name)) return undefined;
+      const offset = this.#offsets.get(name)!;
+      rules = Object.freeze(this.#source[name]!.map((rule, i) => compileRule(rule, offset + i, this.#tokens)));
+      this.#cache.set(name, rules);
+    }
+    return rules;
+  }
+
+  has(name: string): boolean {
+    return hasOwn(this.#source, name);
+  }
+
+  get size(): number {
+    return this.#names.length;
+  }
+
+  keys(): MapIterator<string> {
+    return this.#names[Symbol.iterator]() as MapIterator<string>;
+  }
+
+  *entries(): MapIterator<[string, readonly CompiledRule[]]> {
+    for (const name of this.#names) yield [name, this.get(name)!];
+  }
+
+  *values(): MapIterator<readonly CompiledRule[]> {
+    for (const name of this.#names) yield this.get(name)!;
+  }
+
+  [Symbol.iterator](): MapIterator<[string, readonly CompiledRule[]]> {
+    return this.entries();
+  }
+
+  forEach(fn: (value: readonly CompiledRule[], key: string, map: ReadonlyMap<string, readonly CompiledRule[]>) => void): void {
+    for (const [k, v] of this.entries()) fn(v, k, this);
+  }
 }
 
 /** Compiles an artifact. Throws a DecisioningError for an unknown json-logic operator. */
@@ -207,11 +259,9 @@ export function compileArtifact(artifact: Artifact): CompiledArtifact {
     throw new DecisioningError("ODE_ERR_ARTIFACT_INVALID", "The artifact has no rules object");
   }
   const allowedTokens = new Set(Array.isArray(artifact.responseTokens) ? artifact.responseTokens : []);
-  const counter = { n: 0 };
-  const mboxes = compileRuleMap(artifact.rules.mboxes, allowedTokens, counter);
-  const views = compileRuleMap(artifact.rules.views, allowedTokens, counter);
-  const allViewRules: CompiledRule[] = [];
-  for (const list of views.values()) allViewRules.push(...list);
+  const mboxes = new LazyRuleMap(artifact.rules.mboxes, allowedTokens, 0);
+  const views = new LazyRuleMap(artifact.rules.views, allowedTokens, mboxes.ruleCount);
+  let allViewRules: readonly CompiledRule[] | undefined;
   const arr = (v: unknown): string[] => (Array.isArray(v) ? (v as string[]) : []);
   return Object.freeze({
     artifact,
@@ -222,11 +272,18 @@ export function compileArtifact(artifact: Artifact): CompiledArtifact {
     responseTokens: allowedTokens,
     mboxes,
     views,
-    allViewRules: Object.freeze(allViewRules),
+    get allViewRules(): readonly CompiledRule[] {
+      if (!allViewRules) {
+        const all: CompiledRule[] = [];
+        for (const list of views.values()) all.push(...list);
+        allViewRules = Object.freeze(all);
+      }
+      return allViewRules;
+    },
     remoteMboxes: Object.freeze([...arr(artifact.remoteMboxes)]),
     localMboxes: new Set(arr(artifact.localMboxes)),
     remoteViews: Object.freeze([...arr(artifact.remoteViews)]),
     localViews: new Set(arr(artifact.localViews)),
-    ruleCount: counter.n,
+    ruleCount: mboxes.ruleCount + views.ruleCount,
   });
 }

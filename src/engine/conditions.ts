@@ -459,6 +459,32 @@ export function compileCondition(logic: unknown): CompiledCondition {
   return fnOf(node);
 }
 
+/**
+ * Checks, without compiling, that `logic` would compile: every operator is supported (by the
+ * compiler or json-logic-js) and nesting stays within bounds. Throws the same coded errors as
+ * {@link compileCondition}. Used to validate a whole artifact cheaply before it is swapped in.
+ */
+export function checkCondition(logic: unknown, depth = 0): void {
+  if (depth > MAX_DEPTH) {
+    throw new DecisioningError("ODE_ERR_ARTIFACT_INVALID", `Condition nesting exceeds ${MAX_DEPTH} levels`, {
+      details: { maxDepth: MAX_DEPTH },
+    });
+  }
+  if (Array.isArray(logic)) {
+    for (const item of logic) checkCondition(item, depth + 1);
+    return;
+  }
+  if (!isLogic(logic)) return;
+  const op = Object.keys(logic)[0]!;
+  if (!BUILDERS.has(op)) {
+    if (jsonLogicKnows(op)) return;
+    throw new DecisioningError("ODE_ERR_ARTIFACT_UNKNOWN_OPERATOR", `Unsupported json-logic operator "${op.slice(0, 100)}"`, {
+      details: { operator: op },
+    });
+  }
+  checkCondition(logic[op], depth + 1);
+}
+
 /** Every operator name used anywhere in `logic`, supported or not. */
 export function collectOperators(logic: unknown): Set<string> {
   const ops = new Set<string>();
