@@ -185,7 +185,7 @@ async function main(): Promise<void> {
   const entry = serviceEntry();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const service = spawn(process.execPath, [...entry.args, "serve"], {
+  const service = spawn(process.execPath, ["--expose-gc", ...entry.args, "serve"], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -213,35 +213,45 @@ async function main(): Promise<void> {
     if (res?.status === 200) break;
     await new Promise((r) => setTimeout(r, 50));
   }
-  const before = await (await fetch(`${url}/metrics`)).text();
+  const liveMetrics = async () => (await fetch(`${url}/metrics?gc=1`)).text();
+  const before = await liveMetrics();
 
-  const worker = spawn(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      import.meta.filename,
-      "--worker",
-      url,
-      "--requests",
-      String(requests),
-      "--warmup",
-      String(warmup),
-      "--concurrency",
-      String(concurrency),
-      "--connections",
-      String(connections),
-    ],
-    { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] },
-  );
-  let out = "";
-  worker.stdout!.on("data", (d: Buffer) => (out += d.toString("utf8")));
-  const workerCode = await new Promise<number | null>((r) => worker.on("exit", (code) => r(code)));
-  if (workerCode !== 0) throw new Error(`load generator exited with ${workerCode}`);
-  const load = JSON.parse(out.trim().split("\n").pop()!) as Record<string, unknown>;
+  // Two halves of the load, the heap read after a forced GC after each: growth between the two
+  // (same work, same caches already warm) is what a leak would show.
+  const runLoadPhase = async (count: number) => {
+    const worker = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        import.meta.filename,
+        "--worker",
+        url,
+        "--requests",
+        String(count),
+        "--warmup",
+        String(warmup),
+        "--concurrency",
+        String(concurrency),
+        "--connections",
+        String(connections),
+      ],
+      { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] },
+    );
+    let out = "";
+    worker.stdout!.on("data", (d: Buffer) => (out += d.toString("utf8")));
+    const workerCode = await new Promise<number | null>((r) => worker.on("exit", (code) => r(code)));
+    if (workerCode !== 0) throw new Error(`load generator exited with ${workerCode}`);
+    return JSON.parse(out.trim().split("\n").pop()!) as Record<string, any>;
+  };
+  const first = await runLoadPhase(Math.floor(requests / 2));
+  await new Promise((r) => setTimeout(r, 1000));
+  const middle = await liveMetrics();
+  const second = await runLoadPhase(requests - Math.floor(requests / 2));
+  const load = combineLoads(first, second);
 
   await new Promise((r) => setTimeout(r, 1000)); // let queued notifications go out
-  const after = await (await fetch(`${url}/metrics`)).text();
+  const after = await liveMetrics();
   const stopStarted = performance.now();
   service.kill("SIGTERM");
   const exitCode = await exited;
@@ -264,9 +274,10 @@ async function main(): Promise<void> {
     pipelining: Math.ceil(concurrency / connections),
     request: "execute pageLoad + hero + banner, prefetch pricing; 5000 distinct visitors",
     ...load,
-    heapUsedBytes: {
+    heapUsedAfterGcBytes: {
       before: metric(before, "odd_process_heap_used_bytes"),
-      after: metric(after, "odd_process_heap_used_bytes"),
+      afterFirstHalf: metric(middle, "odd_process_heap_used_bytes"),
+      afterSecondHalf: metric(after, "odd_process_heap_used_bytes"),
     },
     rssBytes: {
       before: metric(before, "odd_process_resident_memory_bytes"),
@@ -300,3 +311,18 @@ main().catch((err: unknown) => {
   process.stderr.write(`server-load: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });
+
+/** Merges the two halves' reports: counts add up, latencies are taken from the larger sample. */
+function combineLoads(a: Record<string, any>, b: Record<string, any>): Record<string, unknown> {
+  const durationMs = (a.durationMs ?? 0) + (b.durationMs ?? 0);
+  const statuses: Record<string, number> = { ...(a.statuses ?? {}) };
+  for (const [k, v] of Object.entries<number>(b.statuses ?? {})) statuses[k] = (statuses[k] ?? 0) + v;
+  const total = Object.values(statuses).reduce((x, y) => x + y, 0);
+  return {
+    durationMs,
+    throughputRps: Math.round((total / durationMs) * 1000),
+    latencyMs: { firstHalf: a.latencyMs, secondHalf: b.latencyMs },
+    statuses,
+    errors: (a.errors ?? 0) + (b.errors ?? 0),
+  };
+}

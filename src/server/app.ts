@@ -145,7 +145,13 @@ export function buildApp(options: AppOptions): FastifyInstance {
     return reply.code(ready ? 200 : 503).send(body);
   });
 
-  app.get("/metrics", async (_request, reply) => reply.type(PROMETHEUS_CONTENT_TYPE).send(metrics.render()));
+  app.get("/metrics", async (request, reply) => {
+    // Diagnostics for load tests: with node --expose-gc, `?gc=1` collects garbage first so the heap
+    // gauge shows live memory. Without --expose-gc the parameter does nothing.
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if ((request.query as Record<string, unknown> | undefined)?.gc === "1" && typeof gc === "function") gc();
+    return reply.type(PROMETHEUS_CONTENT_TYPE).send(metrics.render());
+  });
 
   app.post(DELIVERY_PATH, async (request, reply) => {
     const clientParam = queryString(request.query, "client");
