@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { createRequire } from "node:module";
 import { TargetClient } from "../../src/index";
 import { fakeFetch, json } from "../support/fake-fetch";
+import { createReferenceClient } from "../support/reference";
 import { loadArtifact } from "../support/shared";
 
 /**
@@ -9,8 +9,6 @@ import { loadArtifact } from "../support/shared";
  * resolved through `GET https://assets.adobetarget.com/v1/geo` (served here by the fake fetchApi,
  * and by a patched global fetch for the reference, which ignores fetchApi for geo), then decided.
  */
-const require = createRequire(import.meta.url);
-const Reference = require("@adobe/target-nodejs-sdk");
 
 const GEO_BODY = {
   "x-forwarded-for": "30.60.90.12",
@@ -56,20 +54,7 @@ describe("geo lookup by IP", () => {
 
     // The reference looks geo up with the fetch it captured at load time (not fetchApi), so it is
     // given the resolved geo directly: our lookup + mapping must lead to the same decision.
-    const reference: any = await new Promise((resolve) => {
-      const client = Reference.create({
-        client: "someClientId",
-        organizationId: "someOrgId",
-        decisioningMethod: "on-device",
-        artifactPayload: artifact,
-        pollingInterval: 0,
-        targetLocationHint: "28",
-        telemetryEnabled: false,
-        fetchApi: async () => json({}),
-        logger: { debug() {}, error() {} },
-        events: { clientReady: () => resolve(client) },
-      });
-    });
+    const reference = await createReferenceClient(artifact, "someClientId", "someOrgId");
     const resolved = request("30.60.90.12");
     resolved.context.geo = {
       ipAddress: "30.60.90.12",
@@ -80,6 +65,7 @@ describe("geo lookup by IP", () => {
       longitude: -122.4,
     } as any;
     const expected = await reference.getOffers({ request: resolved });
+    reference.stop();
     const strip = (r: any) => JSON.parse(JSON.stringify(r.response.execute));
     expect(strip(result)).toEqual(strip(expected));
     expect(result.response.execute?.mboxes?.[0]?.options?.[0]?.responseTokens).toMatchObject({
