@@ -4,7 +4,8 @@
  *   configured upstream base URL, whatever host the client chose (its default host, a `serverDomain`
  *   or an edge cluster from a location hint), so an upstream setting can never be bypassed;
  * - answer Delivery API and geo calls locally with 403 when remote calls are off, so nothing leaves
- *   the host and failures are immediate (403 is not retried) instead of slow DNS errors;
+ *   the host and failures are immediate (403 is not retried) instead of slow DNS errors; requests
+ *   that only carry notifications/telemetry are discarded with 204 (counted as "discarded");
  * - count requests by endpoint and outcome for /metrics.
  * Artifact downloads are never redirected.
  */
@@ -45,6 +46,28 @@ function disabledResponse(): FetchResponseLike {
   };
 }
 
+function discardedResponse(): FetchResponseLike {
+  return {
+    status: 204,
+    ok: true,
+    headers: { get: () => null },
+    text: async () => "",
+    arrayBuffer: async () => new ArrayBuffer(0),
+    json: async () => ({}),
+  };
+}
+
+/** A Delivery request that asks for no decision (notifications and/or telemetry only). */
+function isNotificationOnly(body: unknown): boolean {
+  if (typeof body !== "string") return false;
+  try {
+    const request = JSON.parse(body) as Record<string, unknown>;
+    return request.execute === undefined && request.prefetch === undefined;
+  } catch {
+    return false;
+  }
+}
+
 /** Which kind of call a URL is. */
 export function classifyUrl(url: string): OutboundEndpoint {
   if (url.startsWith(GEO_ENDPOINT)) return "geo";
@@ -83,6 +106,12 @@ export function createOutboundFetch(options: OutboundFetchOptions): OutboundFetc
   const fetch: FetchLike = async (url, init) => {
     const endpoint = classifyUrl(url);
     if (upstream === "off" && (endpoint === "delivery" || endpoint === "geo")) {
+      if (endpoint === "delivery" && isNotificationOnly(init?.body)) {
+        // Impressions and telemetry have nowhere to go: discard them quietly (counted as such),
+        // rather than fail them and log an error for every demo decision.
+        record(endpoint, "discarded");
+        return discardedResponse();
+      }
       record(endpoint, "disabled");
       return disabledResponse();
     }

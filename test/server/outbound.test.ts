@@ -42,7 +42,7 @@ describe("outbound fetch", () => {
     await out.close();
   });
 
-  it("answers Delivery and geo calls locally with 403 when remote calls are off", async () => {
+  it("answers Delivery decisions and geo locally with 403 when remote calls are off, and discards notifications with 204", async () => {
     const base = fakeFetch({});
     const counted: string[] = [];
     const out = createOutboundFetch({
@@ -50,12 +50,15 @@ describe("outbound fetch", () => {
       fetch: base,
       onRequest: (e, o) => counted.push(`${e}:${o}`),
     });
-    const res = await out.fetch(DELIVERY, { method: "POST", body: "{}" });
+    const decision = JSON.stringify({ execute: { mboxes: [{ name: "m", index: 1 }] } });
+    const res = await out.fetch(DELIVERY, { method: "POST", body: decision });
     expect(res.status).toBe(403);
     expect(JSON.parse(await res.text())).toMatchObject({ status: 403 });
     expect((await out.fetch("https://assets.adobetarget.com/v1/geo", { method: "GET" })).status).toBe(403);
+    const notification = JSON.stringify({ id: { tntId: "t" }, notifications: [{ id: "n", type: "display", timestamp: 1 }] });
+    expect((await out.fetch(DELIVERY, { method: "POST", body: notification })).status).toBe(204);
     expect(base.calls).toHaveLength(0);
-    expect(counted).toEqual(["delivery:disabled", "geo:disabled"]);
+    expect(counted).toEqual(["delivery:disabled", "geo:disabled", "delivery:discarded"]);
   });
 
   it("counts network errors and rethrows them", async () => {
