@@ -8,7 +8,7 @@ import { DecisioningError, toDecisioningError } from "./errors";
 import { EventHub } from "./events";
 import { mergeResponses, splitRequest } from "./hybrid";
 import { createSafeLogger, type SafeLogger } from "./logger";
-import { resolveOptions, DEFAULTS, type ClientOptions, type DecisioningMethod, type EventListener, type ResolvedOptions } from "./options";
+import { resolveOptions, type ClientOptions, type DecisioningMethod, type EventListener, type ResolvedOptions } from "./options";
 import { createDefaultFetch, randomId } from "./platform/defaults";
 import type { FetchLike } from "./platform/http";
 import { systemScheduler, type Scheduler } from "./platform/scheduler";
@@ -66,7 +66,6 @@ interface CallContext {
   sessionId: string;
   /** The session id came from the mbox cookie or the sessionId option (not generated here). */
   sessionSupplied: boolean;
-  hint: string | undefined;
 }
 
 const AUTH_STATES: Record<string, string> = { "0": "unknown", "1": "authenticated", "2": "logged_out" };
@@ -348,7 +347,7 @@ export class TargetClient {
     const cluster = clusterFromTntId(cookies.PC) ?? (hint || undefined);
     const supplied = cookies.session || (options.sessionId ? String(options.sessionId) : "");
     const sessionId = supplied || randomId();
-    return { now, deviceId: cookies.PC, cluster, sessionId, sessionSupplied: supplied !== "", hint };
+    return { now, deviceId: cookies.PC, cluster, sessionId, sessionSupplied: supplied !== "" };
   }
 
   #normalize(options: GetOffersOptions, call: CallContext): DeliveryRequest {
@@ -679,4 +678,3 @@ function safeCall(fn: () => void, log: SafeLogger): void {
   }
 }
 
-export { DEFAULTS };

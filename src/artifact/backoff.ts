@@ -79,16 +79,3 @@ export function createBackoff(opts: BackoffOptions, random: () => number): Backo
   };
 }
 
-/**
- * Parses a `Retry-After` header (delta-seconds or an HTTP date) into ms from `now`.
- * Returns undefined when absent or unparseable.
- */
-export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
-  if (value === null || value === undefined) return undefined;
-  const trimmed = value.trim();
-  if (trimmed === "") return undefined;
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - now);
-}

@@ -13,7 +13,7 @@ import { DecisioningError } from "../errors";
 import type { Geo } from "../engine/types";
 import type { FetchLike, FetchResponseLike } from "../platform/http";
 import type { Scheduler } from "../platform/scheduler";
-import { parseRetryAfter } from "./backoff";
+import { parseRetryAfter } from "../remote/retry";
 import { artifactTooLarge as tooLarge } from "./parse";
 import type { BuiltInSource } from "./sources";
 

@@ -6,7 +6,7 @@
  * the content of options is the engine's business).
  */
 import { DecisioningError } from "../errors";
-import { SUPPORTED_ARTIFACT_MAJOR_VERSION, type Artifact } from "./schema";
+import { SUPPORTED_ARTIFACT_MAJOR_VERSION, type Artifact, artifactMajorVersion } from "./schema";
 
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
@@ -43,11 +43,6 @@ export function parseJsonText(text: string): unknown {
 /** JSON text → validated artifact. */
 export function parseArtifactText(text: string): Artifact {
   return validateArtifact(parseJsonText(text));
-}
-
-/** The integer before the first "." of `version`, as the reference reads it (NaN when absent). */
-export function artifactMajorVersion(version: string): number {
-  return parseInt(version.split(".")[0] ?? "", 10);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -119,3 +114,5 @@ function validateRule(rule: unknown, where: string): void {
     throw invalid(`${where}.propertyTokens is not an array`);
   }
 }
+
+export { artifactMajorVersion };

@@ -75,4 +75,9 @@ export interface Artifact {
 }
 
 export const SUPPORTED_ARTIFACT_MAJOR_VERSION = 1;
+
+/** The integer before the first "." of `version`, as the reference reads it (NaN when absent). */
+export function artifactMajorVersion(version: unknown): number {
+  return parseInt(String(version).split(".")[0] ?? "", 10);
+}
 export const DEFAULT_GLOBAL_MBOX = "target-global-mbox";

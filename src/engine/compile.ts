@@ -1,5 +1,9 @@
 import type { Artifact, ArtifactMetric, ArtifactOption, ArtifactRule } from "../artifact/schema";
-import { DEFAULT_GLOBAL_MBOX, SUPPORTED_ARTIFACT_MAJOR_VERSION } from "../artifact/schema";
+import {
+  artifactMajorVersion,
+  DEFAULT_GLOBAL_MBOX,
+  SUPPORTED_ARTIFACT_MAJOR_VERSION,
+} from "../artifact/schema";
 import { DecisioningError } from "../errors";
 import { checkCondition, compileCondition, type CompiledCondition } from "./conditions";
 import { compileMacroTemplate, type OptionMacros } from "./shaping";
@@ -27,7 +31,6 @@ const META_TOKEN_KEYS = [
 ] as const;
 
 export interface CompiledRule {
-  readonly index: number;
   readonly rule: ArtifactRule;
   readonly ruleKey: string;
   readonly activityId: unknown;
@@ -107,11 +110,7 @@ function optionMacros(option: ArtifactOption, meta: Record<string, unknown>): Op
   return undefined;
 }
 
-export function majorVersionOf(version: unknown): number {
-  return parseInt(String(version).split(".")[0] ?? "", 10);
-}
-
-function compileRule(rule: ArtifactRule, index: number, allowedTokens: ReadonlySet<string>): CompiledRule {
+function compileRule(rule: ArtifactRule, allowedTokens: ReadonlySet<string>): CompiledRule {
   const consequence = (rule.consequence ?? {}) as ArtifactRule["consequence"];
   const meta = (rule.meta ?? {}) as ArtifactRule["meta"];
   const rawOptions: ArtifactOption[] = Array.isArray(consequence.options) ? consequence.options : [];
@@ -153,15 +152,18 @@ function compileRule(rule: ArtifactRule, index: number, allowedTokens: ReadonlyS
 
   let extra: Record<string, unknown> | undefined;
   for (const key of Object.keys(consequence)) {
-    if (key === "name" || key === "options" || key === "metrics" || key === "index" || key === "trace") continue;
+    if (key === "name" || key === "options" || key === "metrics" || key === "index" || key === "trace")
+      continue;
     (extra ??= {})[key] = copyFrozen(consequence[key]);
   }
 
-  const tokens = Array.isArray(rule.propertyTokens) && rule.propertyTokens.length > 0 ? new Set(rule.propertyTokens) : undefined;
+  const tokens =
+    Array.isArray(rule.propertyTokens) && rule.propertyTokens.length > 0
+      ? new Set(rule.propertyTokens)
+      : undefined;
   const audienceIds = Array.isArray(meta["audience.ids"]) ? meta["audience.ids"] : [];
 
   return Object.freeze({
-    index,
     rule,
     ruleKey: rule.ruleKey,
     activityId: meta["activity.id"],
@@ -191,34 +193,31 @@ const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o,
 class LazyRuleMap implements ReadonlyMap<string, readonly CompiledRule[]> {
   readonly #source: Record<string, ArtifactRule[]>;
   readonly #names: readonly string[];
-  readonly #offsets = new Map<string, number>();
   readonly #cache = new Map<string, readonly CompiledRule[]>();
   readonly #tokens: ReadonlySet<string>;
   readonly ruleCount: number;
 
-  constructor(source: Record<string, ArtifactRule[]> | undefined, tokens: ReadonlySet<string>, firstIndex: number) {
+  constructor(source: Record<string, ArtifactRule[]> | undefined, tokens: ReadonlySet<string>) {
     this.#source = source && typeof source === "object" ? source : {};
     this.#names = Object.freeze(Object.keys(this.#source));
     this.#tokens = tokens;
-    let n = firstIndex;
+    let n = 0;
     for (const name of this.#names) {
       const list = this.#source[name];
       if (!Array.isArray(list)) {
         throw new DecisioningError("ODE_ERR_ARTIFACT_INVALID", `Rules for "${name}" are not an array`);
       }
       for (const rule of list) checkCondition(rule?.condition);
-      this.#offsets.set(name, n);
       n += list.length;
     }
-    this.ruleCount = n - firstIndex;
+    this.ruleCount = n;
   }
 
   get(name: string): readonly CompiledRule[] | undefined {
     let rules = this.#cache.get(name);
     if (rules === undefined) {
       if (!hasOwn(this.#source, name)) return undefined;
-      const offset = this.#offsets.get(name)!;
-      rules = Object.freeze(this.#source[name]!.map((rule, i) => compileRule(rule, offset + i, this.#tokens)));
+      rules = Object.freeze(this.#source[name]!.map((rule) => compileRule(rule, this.#tokens)));
       this.#cache.set(name, rules);
     }
     return rules;
@@ -248,7 +247,13 @@ class LazyRuleMap implements ReadonlyMap<string, readonly CompiledRule[]> {
     return this.entries();
   }
 
-  forEach(fn: (value: readonly CompiledRule[], key: string, map: ReadonlyMap<string, readonly CompiledRule[]>) => void): void {
+  forEach(
+    fn: (
+      value: readonly CompiledRule[],
+      key: string,
+      map: ReadonlyMap<string, readonly CompiledRule[]>,
+    ) => void,
+  ): void {
     for (const [k, v] of this.entries()) fn(v, k, this);
   }
 }
@@ -259,14 +264,14 @@ export function compileArtifact(artifact: Artifact): CompiledArtifact {
     throw new DecisioningError("ODE_ERR_ARTIFACT_INVALID", "The artifact has no rules object");
   }
   const allowedTokens = new Set(Array.isArray(artifact.responseTokens) ? artifact.responseTokens : []);
-  const mboxes = new LazyRuleMap(artifact.rules.mboxes, allowedTokens, 0);
-  const views = new LazyRuleMap(artifact.rules.views, allowedTokens, mboxes.ruleCount);
+  const mboxes = new LazyRuleMap(artifact.rules.mboxes, allowedTokens);
+  const views = new LazyRuleMap(artifact.rules.views, allowedTokens);
   let allViewRules: readonly CompiledRule[] | undefined;
   const arr = (v: unknown): string[] => (Array.isArray(v) ? (v as string[]) : []);
   return Object.freeze({
     artifact,
     version: String(artifact.version),
-    versionSupported: majorVersionOf(artifact.version) === SUPPORTED_ARTIFACT_MAJOR_VERSION,
+    versionSupported: artifactMajorVersion(artifact.version) === SUPPORTED_ARTIFACT_MAJOR_VERSION,
     globalMbox: artifact.globalMbox || DEFAULT_GLOBAL_MBOX,
     geoTargetingEnabled: artifact.geoTargetingEnabled === true,
     responseTokens: allowedTokens,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createBackoff, parseRetryAfter, resolveBackoffOptions } from "../../src/artifact/backoff";
+import { createBackoff, resolveBackoffOptions } from "../../src/artifact/backoff";
 
 describe("createBackoff", () => {
   it("grows exponentially, is capped, and resets", () => {
@@ -34,13 +34,3 @@ describe("createBackoff", () => {
   });
 });
 
-describe("parseRetryAfter", () => {
-  it("parses delta-seconds and HTTP dates", () => {
-    expect(parseRetryAfter("30", 0)).toBe(30_000);
-    const now = Date.parse("2024-01-01T00:00:00Z");
-    expect(parseRetryAfter("Mon, 01 Jan 2024 00:00:10 GMT", now)).toBe(10_000);
-    expect(parseRetryAfter("Mon, 01 Jan 2023 00:00:10 GMT", now)).toBe(0);
-    expect(parseRetryAfter("soon", now)).toBeUndefined();
-    expect(parseRetryAfter(null, now)).toBeUndefined();
-  });
-});

@@ -102,6 +102,12 @@ function requireOrg(args: Parameters<Command["run"]>[0], io: CliIO): string {
   return org;
 }
 
+const ORG_OPTION = {
+  type: "string",
+  value: "ORG",
+  help: "IMS organization id (part of the key); required [ODD_ORG_ID]",
+} as const;
+
 const encodeCommand: Command = {
   name: "artifact encode",
   summary:
@@ -110,11 +116,7 @@ const encodeCommand: Command = {
   minPositionals: 1,
   maxPositionals: 1,
   options: {
-    org: {
-      type: "string",
-      value: "ORG",
-      help: "IMS organization id (part of the key); required [ODD_ORG_ID]",
-    },
+    org: ORG_OPTION,
     out: {
       type: "string",
       short: "o",
@@ -142,11 +144,7 @@ const decodeCommand: Command = {
   minPositionals: 1,
   maxPositionals: 1,
   options: {
-    org: {
-      type: "string",
-      value: "ORG",
-      help: "IMS organization id (part of the key); required [ODD_ORG_ID]",
-    },
+    org: ORG_OPTION,
     out: { type: "string", short: "o", value: "FILE", help: "output file (default: stdout)" },
     pretty: { type: "boolean", short: "p", help: "indent the JSON (default: the decoded text as it is)" },
   },
