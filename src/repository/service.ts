@@ -158,14 +158,15 @@ export class Repository {
   }
 
   /** Validates and stores a new `_instance`/`_links` for `current` (PUT and PATCH end here). */
-  async #update(tx: StoreWriter, current: InstanceRecord, next: HalBody, caller: Caller, sent: string): Promise<WriteResult> {
+  async #update(tx: StoreWriter, current: InstanceRecord, next: HalBody, caller: Caller, sent: string, keepOmittedId: boolean): Promise<WriteResult> {
     const schema = this.registry.require(sent);
     if (schema.id !== current.schemaId) {
       throw repoError("ODE_ERR_REPO_VALIDATION", 400, `The schema of an instance cannot change (${current.schemaId} → ${schema.id})`);
     }
     const before = current.body._instance as Record<string, unknown>;
     const instance = { ...next._instance };
-    if (!("@id" in instance) && typeof before["@id"] === "string") instance["@id"] = before["@id"];
+    // PUT may leave out the server-managed @id (kept); a PATCH that removes it changes it (422).
+    if (keepOmittedId && !("@id" in instance) && typeof before["@id"] === "string") instance["@id"] = before["@id"];
     const memberships = this.#validate(schema, instance);
     const report = annotationViolations(schema, before, instance, caller.service);
     if (report.length > 0) throw repoError("ODE_ERR_REPO_READ_ONLY_PROPERTY", 422, report.map((r) => `${r.path} ${r.message}`).join("; "), { report });
@@ -203,7 +204,7 @@ export class Repository {
       const current = await this.#current(tx, containerId, instanceId);
       checkIfMatch(ifMatch, current.etag);
       const sent = schemaId ?? (current.body.schemas as string[])[0]!;
-      return this.#update(tx, current, hal, caller, sent);
+      return this.#update(tx, current, hal, caller, sent, true);
     });
   }
 
@@ -216,7 +217,7 @@ export class Repository {
         operations,
       );
       assertSafeJson(patched, "patched document");
-      return this.#update(tx, current, patched, caller, (current.body.schemas as string[])[0]!);
+      return this.#update(tx, current, patched, caller, (current.body.schemas as string[])[0]!, false);
     });
   }
 
