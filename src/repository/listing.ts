@@ -10,8 +10,8 @@ import { referenceKey } from "./envelope";
 import { matchesFilter, parsePropertyFilter, type PropertyFilter } from "./filters";
 import { compareTuples, decodeStart, encodeStart, isAfterStart, parseOrderBy, sortValues, type SortKey } from "./ordering";
 import { badQuery } from "./problem";
-import { schemaKey } from "./registry";
-import { matchesText, parseTextQuery, type TextQuery } from "./search";
+import { isDateTime, schemaKey } from "./registry";
+import { analyze, matchesText, parseTextQuery, type TextQuery } from "./search";
 import type { CandidateQuery, IndexedOrder, InstanceRecord, Representation, StoreReader } from "./store/port";
 
 export const DEFAULT_LIMIT = 20;
@@ -101,9 +101,26 @@ function keepBest(best: Ranked[], item: Ranked, keys: readonly SortKey[], size: 
   if (best.length > size) best.pop();
 }
 
+/**
+ * Token phrases an instance must contain to pass the request's `==` filters on `_instance` string
+ * values. Only plain strings qualify (not numbers, booleans or date-times, which compare by value
+ * rather than by text); for them equality implies the same tokens, so the full-text index can
+ * narrow the candidates without losing a match.
+ */
+function equalityPhrases(filters: readonly PropertyFilter[]): string[][] {
+  return filters
+    .filter((f) => f.op === "==" && f.path[0] === "_instance" && f.path.length > 1)
+    .map((f) => f.value!)
+    .filter((v) => !/^\s*[-+]?(\d|\.\d)/.test(v) && v !== "true" && v !== "false" && !isDateTime(v) && v.trim() !== "")
+    .map(analyze)
+    .filter((tokens) => tokens.length > 0);
+}
+
 export async function listPage(reader: StoreReader, containerId: string, request: ListRequest): Promise<ListPage> {
+  const phrases = equalityPhrases(request.filters);
   const candidates: CandidateQuery = {
     containerId,
+    ...(phrases.length > 0 ? { phrases } : {}),
     ...(request.schema ? { schemaId: schemaKey(request.schema) } : {}),
     ...(request.ids ? { atKeys: request.ids.map(referenceKey) } : {}),
     ...(request.text ? { text: request.text } : {}),

@@ -50,6 +50,8 @@ export interface CandidateQuery {
   /** Reference keys (`id=` values without prefix): keep instances whose `@id` has one of them. */
   atKeys?: readonly string[];
   text?: TextFilter;
+  /** Token sequences every candidate's full-text tokens must contain (derived from `==` filters). */
+  phrases?: readonly (readonly string[])[];
 }
 
 /** An ordering the database can page by itself: one indexed column, then instanceId ascending. */

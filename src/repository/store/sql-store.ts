@@ -3,7 +3,7 @@
  * through Kysely; only full-text matching and the write lock differ per dialect.
  */
 import { createHash } from "node:crypto";
-import { sql, type ExpressionBuilder, type Kysely, type SelectQueryBuilder } from "kysely";
+import { CompiledQuery, sql, type ExpressionBuilder, type Kysely, type SelectQueryBuilder } from "kysely";
 import type { Database, SqlDialect } from "../../storage";
 import { referenceKey } from "../envelope";
 import { REPOSITORY_MIGRATIONS } from "./migrations";
@@ -148,12 +148,15 @@ class SqlReader {
           .where("m.schema_id", "=", query.schemaId)
       : this.db.selectFrom("xcore_instances as i").where("i.container_id", "=", query.containerId);
     if (query.atKeys) q = q.where("i.at_key", "in", query.atKeys.length > 0 ? [...query.atKeys] : [""]);
-    if (query.text) {
-      const text = query.text;
+    const parts = [
+      ...(query.text ? [query.text] : []),
+      ...(query.phrases ?? []).map((phrase): TextFilter => ({ terms: [phrase], mode: "and" })),
+    ];
+    if (parts.length > 0) {
       q =
         this.dialect === "sqlite"
-          ? q.where(sql<boolean>`i.row_id in (select rowid from xcore_search where xcore_search match ${ftsQuery(text)})`)
-          : q.where(sql<boolean>`i.search_vector @@ to_tsquery('simple', ${tsQuery(text)})`);
+          ? q.where(sql<boolean>`i.row_id in (select rowid from xcore_search where xcore_search match ${parts.map((p) => `(${ftsQuery(p)})`).join(" AND ")})`)
+          : q.where(sql<boolean>`i.search_vector @@ to_tsquery('simple', ${parts.map((p) => `(${tsQuery(p)})`).join(" & ")})`);
     }
     return q;
   }
@@ -194,6 +197,15 @@ class SqlReader {
   async page(query: CandidateQuery, order: IndexedOrder, limit: number): Promise<InstanceRecord[]> {
     const rows = await this.#ordered(query, order).select(INSTANCE_COLUMNS).limit(limit).execute();
     return rows.map((r) => toInstance(r as InstanceRow));
+  }
+
+  /** The database's plan for a page query (EXPLAIN QUERY PLAN / EXPLAIN), one line per step. */
+  async explainPage(query: CandidateQuery, order: IndexedOrder | undefined, limit = 20): Promise<string[]> {
+    const built = order ? this.#ordered(query, order) : this.#candidates(query).orderBy(query.schemaId ? "m.instance_id" : "i.instance_id");
+    const compiled = built.select(INSTANCE_COLUMNS).limit(limit).compile();
+    const prefix = this.dialect === "sqlite" ? "explain query plan " : "explain ";
+    const result = await this.db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(prefix + compiled.sql, [...compiled.parameters]));
+    return result.rows.map((r) => String(r.detail ?? r["QUERY PLAN"] ?? JSON.stringify(r)));
   }
 
   async count(query: CandidateQuery, order: IndexedOrder): Promise<number> {
@@ -390,7 +402,7 @@ class SqlStore extends SqlReader implements RepositoryStore {
 }
 
 /** Opens the repository store on a database (applies the repository migrations). */
-export async function createSqlStore(database: Database): Promise<RepositoryStore> {
+export async function createSqlStore(database: Database): Promise<RepositoryStore & Pick<SqlReader, "explainPage">> {
   await database.migrate(REPOSITORY_MIGRATIONS);
   return new SqlStore(database);
 }
