@@ -13,7 +13,7 @@ import { assertSafeJson, isPlainObject } from "./json-body";
 import { stringsIn } from "./paths";
 import { indexText } from "./search";
 import type { Repository } from "./service";
-import type { ContainerRecord, InstanceRecord, StoreWriter } from "./store/port";
+import type { ContainerRecord, InstanceIndexes, InstanceRecord, StoreWriter } from "./store/port";
 
 export type TransferLine = { kind: "container"; record: ContainerRecord } | { kind: "instance"; record: InstanceRecord };
 
@@ -64,32 +64,49 @@ function parseLine(text: string, lineNumber: number): TransferLine {
   throw invalidLine(lineNumber, 'kind must be "container" or "instance" with its ids');
 }
 
-async function importOne(repository: Repository, tx: StoreWriter, line: TransferLine): Promise<void> {
-  if (line.kind === "container") {
-    const existing = await tx.getContainer(line.record.id);
-    await tx.putContainer(line.record, existing?.etag);
-    return;
-  }
-  const record = line.record;
+function indexesOf(repository: Repository, record: InstanceRecord): InstanceIndexes {
   const instance = isPlainObject(record.body._instance) ? record.body._instance : {};
   const sent = Array.isArray(record.body.schemas) && typeof record.body.schemas[0] === "string" ? record.body.schemas[0] : record.schemaId;
-  const indexes = {
+  return {
     memberships: repository.registry.memberships(sent, instance),
     searchText: indexText(instance),
     references: referenceKeysOf(instance, stringsIn(instance)),
   };
-  const existing = await tx.getInstance(record.containerId, record.instanceId);
-  if (existing) await tx.updateInstance(record, existing.etag, indexes);
-  else await tx.insertInstance(record, indexes);
-  await tx.appendChange({
-    containerId: record.containerId,
-    instanceId: record.instanceId,
-    atId: record.atId,
-    schemaId: record.schemaId,
-    kind: existing ? "update" : "create",
-    etag: record.etag,
-    atMs: Date.now(),
-  });
+}
+
+const changeOf = (record: InstanceRecord, kind: "create" | "update") => ({
+  containerId: record.containerId,
+  instanceId: record.instanceId,
+  atId: record.atId,
+  schemaId: record.schemaId,
+  kind,
+  etag: record.etag,
+  atMs: Date.now(),
+});
+
+/** Writes one batch: containers first, new instances in bulk per container, existing ones replaced. */
+async function importBatch(repository: Repository, tx: StoreWriter, lines: readonly TransferLine[]): Promise<void> {
+  const byContainer = new Map<string, InstanceRecord[]>();
+  for (const line of lines) {
+    if (line.kind === "container") {
+      const existing = await tx.getContainer(line.record.id);
+      await tx.putContainer(line.record, existing?.etag);
+    } else {
+      const list = byContainer.get(line.record.containerId) ?? [];
+      list.push(line.record);
+      byContainer.set(line.record.containerId, list);
+    }
+  }
+  for (const [containerId, records] of byContainer) {
+    const existing = await tx.existingInstanceIds(containerId, records.map((r) => r.instanceId));
+    const fresh = records.filter((r) => !existing.has(r.instanceId));
+    await tx.insertInstances(fresh.map((record) => ({ record, indexes: indexesOf(repository, record) })));
+    for (const record of records.filter((r) => existing.has(r.instanceId))) {
+      const current = await tx.getInstance(containerId, record.instanceId);
+      if (current) await tx.updateInstance(record, current.etag, indexesOf(repository, record));
+    }
+    await tx.appendChanges(records.map((r) => changeOf(r, existing.has(r.instanceId) ? "update" : "create")));
+  }
 }
 
 /** Imports JSON lines (upserting by id) in transactions of 500 lines; resolves to the line count. */
@@ -100,7 +117,7 @@ export async function importLines(repository: Repository, input: Readable, onPro
     const lines = batch;
     batch = [];
     await repository.store.write(async (tx) => {
-      for (const line of lines) await importOne(repository, tx, line);
+      await importBatch(repository, tx, lines);
     });
     onProgress?.(count);
   };

@@ -94,6 +94,8 @@ export interface StoreReader {
   /** Instances that reference the key (their own `@id` excluded). */
   findReferrers(containerId: string, key: string): Promise<InstanceRecord[]>;
   countInstances(containerId: string): Promise<number>;
+  /** Which of these instanceIds exist in the container. */
+  existingInstanceIds(containerId: string, instanceIds: readonly string[]): Promise<Set<string>>;
   /** Visits every candidate in instanceId order, in batches; stop early by returning false. */
   scan(query: CandidateQuery, visit: (batch: InstanceRecord[]) => boolean | void): Promise<void>;
   /** One page in an indexed order (no property filters), and the count from the position on. */
@@ -108,11 +110,14 @@ export interface StoreWriter extends StoreReader {
   putContainer(container: ContainerRecord, expectedEtag?: number): Promise<boolean>;
   deleteContainer(id: string): Promise<void>;
   insertInstance(record: InstanceRecord, indexes: InstanceIndexes): Promise<void>;
+  /** Bulk insert of new instances (import): a few multi-row statements instead of several per record. */
+  insertInstances(entries: ReadonlyArray<{ record: InstanceRecord; indexes: InstanceIndexes }>): Promise<void>;
   /** false when the stored etag is no longer `expectedEtag` (a concurrent write won). */
   updateInstance(record: InstanceRecord, expectedEtag: number, indexes: InstanceIndexes): Promise<boolean>;
   deleteInstance(containerId: string, instanceId: string, expectedEtag: number): Promise<boolean>;
   putOperation(operation: OperationRecord): Promise<void>;
   appendChange(change: Omit<Change, "seq">): Promise<void>;
+  appendChanges(changes: ReadonlyArray<Omit<Change, "seq">>): Promise<void>;
 }
 
 export interface RepositoryStore extends StoreReader {

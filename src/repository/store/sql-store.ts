@@ -136,6 +136,41 @@ class SqlReader {
     return Number(row.n);
   }
 
+  /**
+   * The instanceIds whose full-text tokens satisfy the query's text and phrases, straight from the
+   * full-text index (FTS5 / GIN) without an ordering, so no planner can turn it into a table scan.
+   */
+  async #textMatches(query: CandidateQuery): Promise<string[] | undefined> {
+    const statement = this.#textMatchSql(query, "");
+    if (!statement) return undefined;
+    const rows = await statement.execute(this.db);
+    return rows.rows.map((r) => r.instance_id).sort();
+  }
+
+  #textMatchSql(query: CandidateQuery, prefix: string) {
+    const parts = [
+      ...(query.text ? [query.text] : []),
+      ...(query.phrases ?? []).map((phrase): TextFilter => ({ terms: [phrase], mode: "and" })),
+    ];
+    if (parts.length === 0) return undefined;
+    return this.dialect === "sqlite"
+      ? sql<{ instance_id: string }>`${sql.raw(prefix)}select i.instance_id from xcore_search join xcore_instances i on i.row_id = xcore_search.rowid
+            where xcore_search match ${parts.map((p) => `(${ftsQuery(p)})`).join(" AND ")} and i.container_id = ${query.containerId}`
+      : sql<{ instance_id: string }>`${sql.raw(prefix)}select instance_id from xcore_instances where container_id = ${query.containerId}
+            and search_vector @@ to_tsquery('simple', ${parts.map((p) => `(${tsQuery(p)})`).join(" & ")})`;
+  }
+
+  async existingInstanceIds(containerId: string, instanceIds: readonly string[]): Promise<Set<string>> {
+    if (instanceIds.length === 0) return new Set();
+    const rows = await this.db
+      .selectFrom("xcore_instances")
+      .select("instance_id")
+      .where("container_id", "=", containerId)
+      .where("instance_id", "in", [...instanceIds])
+      .execute();
+    return new Set(rows.map((r) => String(r.instance_id)));
+  }
+
   /** Instances of the query, from the membership table when a schema is named (its indexes carry the order). */
   #candidates(query: CandidateQuery): SelectQueryBuilder<any, any, any> {
     let q: SelectQueryBuilder<any, any, any> = query.schemaId
@@ -148,21 +183,20 @@ class SqlReader {
           .where("m.schema_id", "=", query.schemaId)
       : this.db.selectFrom("xcore_instances as i").where("i.container_id", "=", query.containerId);
     if (query.atKeys) q = q.where("i.at_key", "in", query.atKeys.length > 0 ? [...query.atKeys] : [""]);
-    const parts = [
-      ...(query.text ? [query.text] : []),
-      ...(query.phrases ?? []).map((phrase): TextFilter => ({ terms: [phrase], mode: "and" })),
-    ];
-    if (parts.length > 0) {
-      q =
-        this.dialect === "sqlite"
-          ? q.where(sql<boolean>`i.row_id in (select rowid from xcore_search where xcore_search match ${parts.map((p) => `(${ftsQuery(p)})`).join(" AND ")})`)
-          : q.where(sql<boolean>`i.search_vector @@ to_tsquery('simple', ${parts.map((p) => `(${tsQuery(p)})`).join(" & ")})`);
-    }
     return q;
   }
 
   async scan(query: CandidateQuery, visit: (batch: InstanceRecord[]) => boolean | void): Promise<void> {
     const idColumn = query.schemaId ? "m.instance_id" : "i.instance_id";
+    const matches = await this.#textMatches(query);
+    if (matches) {
+      for (let i = 0; i < matches.length; i += SCAN_BATCH) {
+        const ids = matches.slice(i, i + SCAN_BATCH);
+        const rows = (await this.#candidates(query).select(INSTANCE_COLUMNS).where(idColumn, "in", ids).orderBy(idColumn).execute()) as InstanceRow[];
+        if (visit(rows.map(toInstance)) === false) return;
+      }
+      return;
+    }
     let after: string | undefined;
     for (;;) {
       let q = this.#candidates(query).select(INSTANCE_COLUMNS);
@@ -201,10 +235,13 @@ class SqlReader {
 
   /** The database's plan for a page query (EXPLAIN QUERY PLAN / EXPLAIN), one line per step. */
   async explainPage(query: CandidateQuery, order: IndexedOrder | undefined, limit = 20): Promise<string[]> {
+    const prefix = this.dialect === "sqlite" ? "explain query plan " : "explain ";
+    const text = this.#textMatchSql(query, prefix);
     const built = order ? this.#ordered(query, order) : this.#candidates(query).orderBy(query.schemaId ? "m.instance_id" : "i.instance_id");
     const compiled = built.select(INSTANCE_COLUMNS).limit(limit).compile();
-    const prefix = this.dialect === "sqlite" ? "explain query plan " : "explain ";
-    const result = await this.db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(prefix + compiled.sql, [...compiled.parameters]));
+    const result = text
+      ? ((await text.execute(this.db)) as unknown as { rows: Record<string, unknown>[] })
+      : await this.db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(prefix + compiled.sql, [...compiled.parameters]));
     return result.rows.map((r) => String(r.detail ?? r["QUERY PLAN"] ?? JSON.stringify(r)));
   }
 
@@ -320,6 +357,30 @@ class SqlWriter extends SqlReader implements StoreWriter {
     await this.#writeIndexes(record, indexes);
   }
 
+  async insertInstances(entries: ReadonlyArray<{ record: InstanceRecord; indexes: InstanceIndexes }>): Promise<void> {
+    if (entries.length === 0) return;
+    await this.db.insertInto("xcore_instances").values(entries.map((e) => this.#row(e.record, e.indexes))).execute();
+    const key = (r: InstanceRecord) => ({ container_id: r.containerId, instance_id: r.instanceId });
+    const memberships = entries.flatMap(({ record, indexes }) =>
+      indexes.memberships.map((schema_id) => ({ ...key(record), schema_id, created_ms: record.createdMs, modified_ms: record.modifiedMs })),
+    );
+    if (memberships.length > 0) await this.db.insertInto("xcore_memberships").values(memberships).execute();
+    const refs = entries.flatMap(({ record, indexes }) => [...new Set(indexes.references)].map((target_key) => ({ ...key(record), target_key })));
+    if (refs.length > 0) await this.db.insertInto("xcore_references").values(refs).execute();
+    if (this.dialect === "sqlite") {
+      const byId = new Map(entries.map((e) => [e.record.instanceId, e.indexes.searchText]));
+      const containerId = entries[0]!.record.containerId;
+      const rows = await this.db
+        .selectFrom("xcore_instances")
+        .select(["row_id", "instance_id", "container_id"])
+        .where("container_id", "=", containerId)
+        .where("instance_id", "in", [...byId.keys()])
+        .execute();
+      const values = rows.map((r) => ({ rowid: r.row_id, tokens: byId.get(String(r.instance_id)) ?? "" }));
+      if (values.length > 0) await this.db.insertInto("xcore_search").values(values).execute();
+    }
+  }
+
   async updateInstance(record: InstanceRecord, expectedEtag: number, indexes: InstanceIndexes): Promise<boolean> {
     const result = await this.db
       .updateTable("xcore_instances")
@@ -359,17 +420,24 @@ class SqlWriter extends SqlReader implements StoreWriter {
   }
 
   async appendChange(change: Omit<Change, "seq">): Promise<void> {
+    await this.appendChanges([change]);
+  }
+
+  async appendChanges(changes: ReadonlyArray<Omit<Change, "seq">>): Promise<void> {
+    if (changes.length === 0) return;
     await this.db
       .insertInto("xcore_changes")
-      .values({
-        container_id: change.containerId,
-        instance_id: change.instanceId,
-        at_id: change.atId,
-        schema_id: change.schemaId,
-        kind: change.kind,
-        etag: change.etag,
-        at_ms: change.atMs,
-      })
+      .values(
+        changes.map((change) => ({
+          container_id: change.containerId,
+          instance_id: change.instanceId,
+          at_id: change.atId,
+          schema_id: change.schemaId,
+          kind: change.kind,
+          etag: change.etag,
+          at_ms: change.atMs,
+        })),
+      )
       .execute();
   }
 }
