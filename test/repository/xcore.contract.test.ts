@@ -321,8 +321,16 @@ for (const store of stores) {
 
     describe("delete and referential integrity", () => {
       it("refuses to delete a referenced instance (409 referencedBy), deletes an unreferenced one", async () => {
+        const totals = async () => {
+          const reply = await h.call("GET", `/${c}/instances?schema=${encodeURIComponent(`${OM}/tag`)}&limit=100`);
+          const all = await h.call("GET", `/${c}/instances?limit=1`);
+          return [reply.body._embedded.total, reply.body._embedded.results.length, all.body._embedded.total];
+        };
+        const before = await totals();
+        expect(before[0]).toBe(before[1]);
         const tag = await create(h, c, "tag", { "xdm:name": "in-use" });
         const o = await create(h, c, "personalized-offer", offer("tagged", place["@id"], { "xdm:tags": [tag["@id"]] }));
+        expect(await totals()).toEqual([before[0] + 1, before[1] + 1, before[2] + 2]);
         const blocked = await h.call("DELETE", `/${c}/instances/${tag.instanceId}`);
         expect(blocked.status).toBe(409);
         expect(blocked.body.code).toBe("ODE_ERR_REPO_REFERENCED");
@@ -334,6 +342,7 @@ for (const store of stores) {
         expect((await h.call("GET", `/${c}/instances/${o.instanceId}`)).status).toBe(404);
         expect((await h.call("DELETE", `/${c}/instances/${tag.instanceId}`)).status).toBe(200);
         expect((await h.call("DELETE", `/${c}/instances/${tag.instanceId}`)).status).toBe(404);
+        expect(await totals()).toEqual(before);
       });
     });
 

@@ -30,6 +30,17 @@ const COMMON = {
   ],
 };
 
+/** Per-schema instance counts (first-page totals without counting) and the membership lookup by instance. */
+const COUNTS = [
+  "create index xcore_memberships_instance on xcore_memberships (container_id, instance_id)",
+  `create table xcore_counts (container_id text not null, schema_id text not null, n integer not null,
+    primary key (container_id, schema_id))`,
+  `insert into xcore_counts (container_id, schema_id, n)
+    select container_id, schema_id, count(*) from xcore_memberships group by container_id, schema_id`,
+  `insert into xcore_counts (container_id, schema_id, n)
+    select container_id, '', count(*) from xcore_instances group by container_id`,
+];
+
 const SQLITE = [
   COMMON.containers("integer"),
   `create table xcore_instances (
@@ -74,6 +85,12 @@ export const REPOSITORY_MIGRATIONS: MigrationSet = {
       id: "001-xcore-tables",
       up: async (trx, dialect) => {
         for (const statement of dialect === "sqlite" ? SQLITE : POSTGRES) await sql.raw(statement).execute(trx);
+      },
+    },
+    {
+      id: "002-counts",
+      up: async (trx) => {
+        for (const statement of COUNTS) await sql.raw(statement).execute(trx);
       },
     },
   ],

@@ -172,15 +172,17 @@ class SqlReader {
   }
 
   /** Instances of the query, from the membership table when a schema is named (its indexes carry the order). */
-  #candidates(query: CandidateQuery): SelectQueryBuilder<any, any, any> {
+  #candidates(query: CandidateQuery, withInstances = true): SelectQueryBuilder<any, any, any> {
     let q: SelectQueryBuilder<any, any, any> = query.schemaId
       ? this.db
           .selectFrom("xcore_memberships as m")
-          .innerJoin("xcore_instances as i", (j) =>
-            j.onRef("i.container_id", "=", "m.container_id").onRef("i.instance_id", "=", "m.instance_id"),
-          )
           .where("m.container_id", "=", query.containerId)
           .where("m.schema_id", "=", query.schemaId)
+          .$if(withInstances || query.atKeys !== undefined, (b) =>
+            b.innerJoin("xcore_instances as i", (j) =>
+              j.onRef("i.container_id", "=", "m.container_id").onRef("i.instance_id", "=", "m.instance_id"),
+            ),
+          )
       : this.db.selectFrom("xcore_instances as i").where("i.container_id", "=", query.containerId);
     if (query.atKeys) q = q.where("i.at_key", "in", query.atKeys.length > 0 ? [...query.atKeys] : [""]);
     return q;
@@ -208,11 +210,11 @@ class SqlReader {
     }
   }
 
-  #ordered(query: CandidateQuery, order: IndexedOrder): SelectQueryBuilder<any, any, any> {
+  #ordered(query: CandidateQuery, order: IndexedOrder, withInstances = true): SelectQueryBuilder<any, any, any> {
     const table = query.schemaId ? "m" : "i";
     const id = `${table}.instance_id`;
     const column = order.column === "instance" ? id : `${table}.${order.column === "created" ? "created_ms" : "modified_ms"}`;
-    let q = this.#candidates(query);
+    let q = this.#candidates(query, withInstances);
     const after = order.after;
     if (after) {
       q =
@@ -246,7 +248,16 @@ class SqlReader {
   }
 
   async count(query: CandidateQuery, order: IndexedOrder): Promise<number> {
-    const row = await this.#ordered(query, order)
+    if (!order.after && !query.atKeys && !query.text && !query.phrases) {
+      const counted = await this.db
+        .selectFrom("xcore_counts")
+        .select("n")
+        .where("container_id", "=", query.containerId)
+        .where("schema_id", "=", query.schemaId ?? "")
+        .executeTakeFirst();
+      return counted ? Number(counted.n) : 0;
+    }
+    const row = await this.#ordered(query, order, false)
       .clearOrderBy()
       .select((eb) => eb.fn.countAll().as("n"))
       .executeTakeFirstOrThrow();
@@ -308,9 +319,25 @@ class SqlWriter extends SqlReader implements StoreWriter {
     await this.db.deleteFrom("xcore_containers").where("id", "=", id).execute();
   }
 
-  async #writeIndexes(record: InstanceRecord, indexes: InstanceIndexes): Promise<void> {
+  /** Adds `delta` to the counts of these schemas ("" counts every instance of the container). */
+  async #count(containerId: string, schemaIds: readonly string[], delta: number): Promise<void> {
+    for (const schemaId of schemaIds) {
+      const updated = await this.db
+        .updateTable("xcore_counts")
+        .set((eb) => ({ n: eb("n", "+", delta) }))
+        .where("container_id", "=", containerId)
+        .where("schema_id", "=", schemaId)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) === 0) {
+        await this.db.insertInto("xcore_counts").values({ container_id: containerId, schema_id: schemaId, n: delta }).execute();
+      }
+    }
+  }
+
+  async #writeIndexes(record: InstanceRecord, indexes: InstanceIndexes, fresh: boolean): Promise<void> {
     const key = { container_id: record.containerId, instance_id: record.instanceId };
-    await this.#dropIndexes(record.containerId, record.instanceId);
+    if (!fresh) await this.#dropIndexes(record.containerId, record.instanceId);
+    await this.#count(record.containerId, [...indexes.memberships, ...(fresh ? [""] : [])], 1);
     if (indexes.memberships.length > 0) {
       await this.db
         .insertInto("xcore_memberships")
@@ -328,6 +355,13 @@ class SqlWriter extends SqlReader implements StoreWriter {
   }
 
   async #dropIndexes(containerId: string, instanceId: string): Promise<void> {
+    const old = await this.db
+      .selectFrom("xcore_memberships")
+      .select("schema_id")
+      .where("container_id", "=", containerId)
+      .where("instance_id", "=", instanceId)
+      .execute();
+    await this.#count(containerId, old.map((r) => String(r.schema_id)), -1);
     for (const table of ["xcore_memberships", "xcore_references"]) {
       await this.db.deleteFrom(table).where("container_id", "=", containerId).where("instance_id", "=", instanceId).execute();
     }
@@ -354,7 +388,7 @@ class SqlWriter extends SqlReader implements StoreWriter {
 
   async insertInstance(record: InstanceRecord, indexes: InstanceIndexes): Promise<void> {
     await this.db.insertInto("xcore_instances").values(this.#row(record, indexes)).execute();
-    await this.#writeIndexes(record, indexes);
+    await this.#writeIndexes(record, indexes, true);
   }
 
   async insertInstances(entries: ReadonlyArray<{ record: InstanceRecord; indexes: InstanceIndexes }>): Promise<void> {
@@ -365,6 +399,15 @@ class SqlWriter extends SqlReader implements StoreWriter {
       indexes.memberships.map((schema_id) => ({ ...key(record), schema_id, created_ms: record.createdMs, modified_ms: record.modifiedMs })),
     );
     if (memberships.length > 0) await this.db.insertInto("xcore_memberships").values(memberships).execute();
+    const perSchema = new Map<string, Map<string, number>>();
+    for (const { record, indexes } of entries) {
+      const counts = perSchema.get(record.containerId) ?? new Map<string, number>();
+      for (const schema of ["", ...indexes.memberships]) counts.set(schema, (counts.get(schema) ?? 0) + 1);
+      perSchema.set(record.containerId, counts);
+    }
+    for (const [containerId, counts] of perSchema) {
+      for (const [schema, n] of counts) await this.#count(containerId, [schema], n);
+    }
     const refs = entries.flatMap(({ record, indexes }) => [...new Set(indexes.references)].map((target_key) => ({ ...key(record), target_key })));
     if (refs.length > 0) await this.db.insertInto("xcore_references").values(refs).execute();
     if (this.dialect === "sqlite") {
@@ -390,19 +433,22 @@ class SqlWriter extends SqlReader implements StoreWriter {
       .where("etag", "=", expectedEtag)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) return false;
-    await this.#writeIndexes(record, indexes);
+    await this.#writeIndexes(record, indexes, false);
     return true;
   }
 
   async deleteInstance(containerId: string, instanceId: string, expectedEtag: number): Promise<boolean> {
-    await this.#dropIndexes(containerId, instanceId);
-    const result = await this.db
-      .deleteFrom("xcore_instances")
+    const current = await this.db
+      .selectFrom("xcore_instances")
+      .select("etag")
       .where("container_id", "=", containerId)
       .where("instance_id", "=", instanceId)
-      .where("etag", "=", expectedEtag)
       .executeTakeFirst();
-    return Number(result.numDeletedRows) === 1;
+    if (!current || Number(current.etag) !== expectedEtag) return false;
+    await this.#dropIndexes(containerId, instanceId);
+    await this.#count(containerId, [""], -1);
+    await this.db.deleteFrom("xcore_instances").where("container_id", "=", containerId).where("instance_id", "=", instanceId).execute();
+    return true;
   }
 
   async putOperation(op: OperationRecord): Promise<void> {
