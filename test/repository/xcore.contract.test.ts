@@ -9,7 +9,6 @@ import {
   HTML_COMPONENT,
   OM,
   PATCH_TYPE,
-  TOKEN,
   XCORE,
   create,
   createContainer,
