@@ -146,7 +146,8 @@ class Compiler {
   }
 
   private method(e: ExprOf<"method">): Code {
-    if (UNSUPPORTED_FUNCTIONS.has(e.name)) throw pqlCompileError("unsupported", `the function "${e.name}"`, e.at);
+    if (UNSUPPORTED_FUNCTIONS.has(e.name))
+      throw pqlCompileError("unsupported", `the function "${e.name}"`, e.at);
     const object = this.compile(e.object);
     if (e.name === "matches") return this.matches(e, object);
     const callable = Object.hasOwn(METHODS, e.name) ? METHODS[e.name] : undefined;
@@ -154,7 +155,13 @@ class Compiler {
     this.checkArity(e.name, e.args.length, callable.min, callable.max, e);
     const args = e.args.map((a) => this.compile(a));
     return {
-      fn: (f) => callable.run(object.fn(f), args.map((a) => a.fn(f)), f.run, f.run.now),
+      fn: (f) =>
+        callable.run(
+          object.fn(f),
+          args.map((a) => a.fn(f)),
+          f.run,
+          f.run.now,
+        ),
       cost: object.cost + sum(args) + 1,
     };
   }
@@ -176,14 +183,21 @@ class Compiler {
   }
 
   private call(e: ExprOf<"call">): Code {
-    if (UNSUPPORTED_FUNCTIONS.has(e.name)) throw pqlCompileError("unsupported", `the function "${e.name}"`, e.at);
+    if (UNSUPPORTED_FUNCTIONS.has(e.name))
+      throw pqlCompileError("unsupported", `the function "${e.name}"`, e.at);
     if (e.name === "if") return this.conditional(e);
     const callable = Object.hasOwn(FUNCTIONS, e.name) ? FUNCTIONS[e.name] : undefined;
     if (!callable) throw pqlCompileError("syntax", `unknown function "${e.name}"`, e.at);
     this.checkArity(e.name, e.args.length, callable.min, callable.max, e);
     const args = e.args.map((a) => this.compile(a));
     return {
-      fn: (f) => callable.run(f.run.input.profile ?? null, args.map((a) => a.fn(f)), f.run, f.run.now),
+      fn: (f) =>
+        callable.run(
+          f.run.input.profile ?? null,
+          args.map((a) => a.fn(f)),
+          f.run,
+          f.run.now,
+        ),
       cost: sum(args) + 1,
     };
   }
@@ -381,7 +395,8 @@ class Compiler {
     if (e.kind === "select") {
       return { fn: (f) => asArray(source.fn(f)).filter((x) => holds(f, x)), cost: total };
     }
-    if (e.quantifier === "exists") return { fn: (f) => asArray(source.fn(f)).some((x) => holds(f, x)), cost: total };
+    if (e.quantifier === "exists")
+      return { fn: (f) => asArray(source.fn(f)).some((x) => holds(f, x)), cost: total };
     return { fn: (f) => asArray(source.fn(f)).every((x) => holds(f, x)), cost: total };
   }
 }
@@ -414,9 +429,12 @@ const ARITHMETIC: Record<ExprOf<"arith">["op"], (a: number, b: number) => number
 };
 
 /** The check of an `occurs` tail other than `between`, given T and the reference interval. */
-function occursCheck(tail: Exclude<OccursTail, { form: "between" }>): (t: number, r: [number, number]) => boolean {
+function occursCheck(
+  tail: Exclude<OccursTail, { form: "between" }>,
+): (t: number, r: [number, number]) => boolean {
   if (tail.form === "on") {
-    return (t, [start, end]) => (start === end ? startOfDay(t) === startOfDay(start) : start <= t && t <= end);
+    return (t, [start, end]) =>
+      start === end ? startOfDay(t) === startOfDay(start) : start <= t && t <= end;
   }
   if (tail.form === "direction") {
     if (tail.direction === "before") return (t, [start]) => t < start;

@@ -17,7 +17,16 @@ export interface Callable {
 
 /** PQL functions we know but deliberately do not support; named in the compile error. */
 export const UNSUPPORTED_FUNCTIONS = new Set([
-  "groupBy", "map", "distinct", "topN", "bottomN", "head", "intersection", "regexGroup", "first", "last",
+  "groupBy",
+  "map",
+  "distinct",
+  "topN",
+  "bottomN",
+  "head",
+  "intersection",
+  "regexGroup",
+  "first",
+  "last",
 ]);
 
 type StringTest = (s: string, t: string) => boolean;

@@ -20,8 +20,46 @@ export interface Token extends SourcePosition {
   text: string;
 }
 
-const OPERATORS = ["==", "!=", "<=", ">=", "&&", "||", "=>", "=", "<", ">", "!", "+", "-", "*", "/", "%", "(", ")", "[", "]", ",", ".", ":", "^", "{", "}", ";"];
-const ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", b: "\b", f: "\f", "/": "/", "\\": "\\", '"': '"', "'": "'" };
+const OPERATORS = [
+  "==",
+  "!=",
+  "<=",
+  ">=",
+  "&&",
+  "||",
+  "=>",
+  "=",
+  "<",
+  ">",
+  "!",
+  "+",
+  "-",
+  "*",
+  "/",
+  "%",
+  "(",
+  ")",
+  "[",
+  "]",
+  ",",
+  ".",
+  ":",
+  "^",
+  "{",
+  "}",
+  ";",
+];
+const ESCAPES: Record<string, string> = {
+  n: "\n",
+  t: "\t",
+  r: "\r",
+  b: "\b",
+  f: "\f",
+  "/": "/",
+  "\\": "\\",
+  '"': '"',
+  "'": "'",
+};
 
 const isDigit = (c: string): boolean => c >= "0" && c <= "9";
 const isWordStart = (c: string): boolean => /[A-Za-z_$]/.test(c);
@@ -94,7 +132,8 @@ function scanNumber(s: Scanner): void {
     throw pqlCompileError("limit", "number literal out of range", at);
   }
   s.advance(text.length);
-  if (isWordPart(s.text[s.pos] ?? "")) throw pqlCompileError("syntax", "unexpected character after number", s.here());
+  if (isWordPart(s.text[s.pos] ?? ""))
+    throw pqlCompileError("syntax", "unexpected character after number", s.here());
   s.push("number", text, at);
 }
 
@@ -129,7 +168,8 @@ function scanOne(s: Scanner): void {
     return s.push("word", word, at);
   }
   const op = OPERATORS.find((o) => s.text.startsWith(o, s.pos));
-  if (op === undefined) throw pqlCompileError("syntax", `unexpected character ${JSON.stringify(c)}`, s.here());
+  if (op === undefined)
+    throw pqlCompileError("syntax", `unexpected character ${JSON.stringify(c)}`, s.here());
   s.push("op", op, s.here());
   s.advance(op.length);
 }

@@ -19,11 +19,41 @@ for (const u of ["millisecond", "second", "minute", "hour", "day", "week", "mont
   UNITS[u] = u;
   UNITS[`${u}s`] = u;
 }
-const UNSUPPORTED_UNITS = new Set(["decade", "decades", "century", "centuries", "millennium", "millennia", "millenniums"]);
-const COMPARE_OPS: Record<string, CompareOp> = { "=": "=", "==": "=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">=" };
+const UNSUPPORTED_UNITS = new Set([
+  "decade",
+  "decades",
+  "century",
+  "centuries",
+  "millennium",
+  "millennia",
+  "millenniums",
+]);
+const COMPARE_OPS: Record<string, CompareOp> = {
+  "=": "=",
+  "==": "=",
+  "!=": "!=",
+  "<": "<",
+  "<=": "<=",
+  ">": ">",
+  ">=": ">=",
+};
 const NAMED_TIMES = new Set(["now", "today", "yesterday", "tomorrow"]);
 /** Words that end an operand; they can never start one (except as a member name after a dot). */
-const RESERVED = new Set(["and", "or", "not", "in", "notin", "like", "occurs", "from", "where", "between", "before", "after", "let"]);
+const RESERVED = new Set([
+  "and",
+  "or",
+  "not",
+  "in",
+  "notin",
+  "like",
+  "occurs",
+  "from",
+  "where",
+  "between",
+  "before",
+  "after",
+  "let",
+]);
 
 class Parser {
   private pos = 0;
@@ -85,7 +115,8 @@ class Parser {
   }
 
   private nested<T>(at: SourcePosition, parse: () => T): T {
-    if (++this.nesting > MAX_NESTING) throw pqlCompileError("limit", `nesting deeper than ${MAX_NESTING}`, at);
+    if (++this.nesting > MAX_NESTING)
+      throw pqlCompileError("limit", `nesting deeper than ${MAX_NESTING}`, at);
     const saved = this.noIn;
     this.noIn = false;
     try {
@@ -222,10 +253,18 @@ class Parser {
     if (op || t.type === "number") {
       if (op) this.pos++;
       const amount = this.next();
-      if (amount.type !== "number" || !/^\d+$/.test(amount.text)) this.fail("expected a whole number", amount);
+      if (amount.type !== "number" || !/^\d+$/.test(amount.text))
+        this.fail("expected a whole number", amount);
       const unit = this.parseUnit();
       const direction = this.parseDirection() ?? this.fail("expected before, after or from");
-      return { form: "relative", op: op ?? "=", amount: Number(amount.text), unit, direction, ref: this.parseTimeRef() };
+      return {
+        form: "relative",
+        op: op ?? "=",
+        amount: Number(amount.text),
+        unit,
+        direction,
+        ref: this.parseTimeRef(),
+      };
     }
     const direction = this.parseDirection();
     if (direction) return { form: "direction", direction, ref: this.parseTimeRef() };
@@ -392,12 +431,20 @@ class Parser {
   private parseBinding(keyword: string): { variable: string; source: Expr } {
     const variable = this.parseIdentifier();
     if (this.isOp(",")) {
-      throw pqlCompileError("unsupported", `several bindings in one ${keyword} (nest them instead)`, this.peek());
+      throw pqlCompileError(
+        "unsupported",
+        `several bindings in one ${keyword} (nest them instead)`,
+        this.peek(),
+      );
     }
     this.expectWord("from");
     const source = this.parseSum();
     if (this.isOp(",")) {
-      throw pqlCompileError("unsupported", `several bindings in one ${keyword} (nest them instead)`, this.peek());
+      throw pqlCompileError(
+        "unsupported",
+        `several bindings in one ${keyword} (nest them instead)`,
+        this.peek(),
+      );
     }
     return { variable, source };
   }

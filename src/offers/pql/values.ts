@@ -65,7 +65,10 @@ export function equal(a: unknown, b: unknown, meter: Meter): boolean {
   }
   if (isRecord(a) && isRecord(b)) {
     const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && equal(a[k], b[k], meter));
+    return (
+      keys.length === Object.keys(b).length &&
+      keys.every((k) => Object.hasOwn(b, k) && equal(a[k], b[k], meter))
+    );
   }
   return false;
 }
