@@ -126,7 +126,8 @@ class Compiler {
     if (slot !== undefined) return { fn: (f) => f.slots[slot] ?? null, cost: 1 };
     if (e.name === "profile") return { fn: (f) => f.run.input.profile ?? null, cost: 1 };
     if (e.name === "xEvent") return { fn: (f) => f.run.input.events ?? null, cost: 1 };
-    const named = NAMED_DATES[e.name.toLowerCase()];
+    const lower = e.name.toLowerCase();
+    const named = Object.hasOwn(NAMED_DATES, lower) ? NAMED_DATES[lower] : undefined;
     if (named) return { fn: (f) => new PqlDate(named(f.run.now)), cost: 1 };
     const name = e.name;
     return { fn: (f) => field(f.root, name), cost: 1 };

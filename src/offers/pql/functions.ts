@@ -58,7 +58,7 @@ function extreme(sign: 1 | -1): Callable["run"] {
     for (const x of asArray(receiver)) {
       meter.charge(1);
       if (isMissing(x)) continue;
-      const o = best === null ? 1 : order(x, best);
+      const o = best === null ? sign : order(x, best);
       if (o !== undefined && o * sign > 0) best = x;
     }
     return best;

@@ -188,7 +188,7 @@ class Parser {
   private parsePredicate(): Expr {
     const value = this.parseSum();
     const at = this.peek();
-    const op = at.type === "op" ? COMPARE_OPS[at.text] : undefined;
+    const op = at.type === "op" && Object.hasOwn(COMPARE_OPS, at.text) ? COMPARE_OPS[at.text] : undefined;
     if (op) {
       this.pos++;
       const right = this.parseSum();
@@ -218,7 +218,7 @@ class Parser {
     const t = this.next();
     const word = t.type === "word" ? t.text.toLowerCase() : "";
     if (UNSUPPORTED_UNITS.has(word)) throw pqlCompileError("unsupported", `the time unit "${t.text}"`, t);
-    const unit = UNITS[word];
+    const unit = Object.hasOwn(UNITS, word) ? UNITS[word] : undefined;
     if (!unit) this.fail("expected a time unit (millisecond … year)", t);
     return unit;
   }
@@ -249,7 +249,7 @@ class Parser {
 
   private parseOccursTail(): OccursTail {
     const t = this.peek();
-    const op = t.type === "op" ? COMPARE_OPS[t.text] : undefined;
+    const op = t.type === "op" && Object.hasOwn(COMPARE_OPS, t.text) ? COMPARE_OPS[t.text] : undefined;
     if (op || t.type === "number") {
       if (op) this.pos++;
       const amount = this.next();
@@ -320,7 +320,7 @@ class Parser {
           expr = this.node({ kind: "member", object: expr, name, at }, expr);
         }
       } else if (this.acceptOp("[")) {
-        const condition = this.nested(at, () => this.parseExpr());
+        const condition = this.parseExpr();
         this.expectOp("]");
         expr = this.node({ kind: "filter", object: expr, condition, at }, expr, condition);
       } else {
@@ -330,15 +330,13 @@ class Parser {
   }
 
   private parseArgs(): Expr[] {
-    const open = this.next();
-    return this.nested(open, () => {
-      const args: Expr[] = [];
-      if (this.acceptOp(")")) return args;
-      do args.push(this.parseExpr());
-      while (this.acceptOp(","));
-      this.expectOp(")");
-      return args;
-    });
+    this.next();
+    const args: Expr[] = [];
+    if (this.acceptOp(")")) return args;
+    do args.push(this.parseExpr());
+    while (this.acceptOp(","));
+    this.expectOp(")");
+    return args;
   }
 
   private parseIdentifier(afterDot = false): string {
@@ -399,7 +397,7 @@ class Parser {
   private parseParenthesized(open: Token): Expr {
     if (this.isLambdaAhead()) throw pqlCompileError("unsupported", "lambda expressions", open);
     this.pos++;
-    const inner = this.nested(open, () => this.parseExpr());
+    const inner = this.parseExpr();
     this.expectOp(")");
     return inner;
   }
@@ -413,19 +411,17 @@ class Parser {
 
   private parseList(open: Token): Expr {
     this.pos++;
-    return this.nested(open, () => {
-      const items: Expr[] = [];
-      if (!this.acceptOp("]")) {
-        do {
-          if (items.length >= MAX_LIST_ITEMS) {
-            throw pqlCompileError("limit", `list literal longer than ${MAX_LIST_ITEMS} items`, this.peek());
-          }
-          items.push(this.parseExpr());
-        } while (this.acceptOp(","));
-        this.expectOp("]");
-      }
-      return this.node({ kind: "list", items, at: open }, ...items);
-    });
+    const items: Expr[] = [];
+    if (!this.acceptOp("]")) {
+      do {
+        if (items.length >= MAX_LIST_ITEMS) {
+          throw pqlCompileError("limit", `list literal longer than ${MAX_LIST_ITEMS} items`, this.peek());
+        }
+        items.push(this.parseExpr());
+      } while (this.acceptOp(","));
+      this.expectOp("]");
+    }
+    return this.node({ kind: "list", items, at: open }, ...items);
   }
 
   private parseBinding(keyword: string): { variable: string; source: Expr } {
@@ -453,14 +449,14 @@ class Parser {
     const at = this.next();
     const { variable, source } = this.parseBinding(quantifier);
     if (!this.acceptWord("where") && !this.acceptOp(":")) this.fail('expected "where" or ":"');
-    const condition = this.nested(at, () => this.parseExpr());
+    const condition = this.parseExpr();
     return this.node({ kind: "quantifier", quantifier, variable, source, condition, at }, source, condition);
   }
 
   private parseSelect(): Expr {
     const at = this.next();
     const { variable, source } = this.parseBinding("select");
-    const condition = this.acceptWord("where") ? this.nested(at, () => this.parseExpr()) : undefined;
+    const condition = this.acceptWord("where") ? this.parseExpr() : undefined;
     if (this.isWord("select")) throw pqlCompileError("unsupported", "chained select joins", this.peek());
     return this.node({ kind: "select", variable, source, condition, at }, source, condition);
   }
