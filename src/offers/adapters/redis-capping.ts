@@ -52,6 +52,8 @@ export interface RedisCappingOptions {
   onError?: (err: Error) => void;
 }
 
+const CONNECT_TIMEOUT_MS = 2_000;
+
 type ReserveCommand = (numKeys: number, ...args: (string | number)[]) => Promise<unknown>;
 
 function unavailable(err: unknown): DecisioningError {
@@ -76,11 +78,25 @@ export function createRedisCappingStore(options: RedisCappingOptions): CappingSt
     keyPrefix: options.keyPrefix ?? "odd:cap:",
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
-    connectTimeout: 2_000,
+    connectTimeout: CONNECT_TIMEOUT_MS,
     commandTimeout: options.commandTimeoutMs ?? 500,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   });
   client.on("error", (err: Error) => options.onError?.(err));
+  // Commands fail fast while disconnected, except before the first connection: the first calls
+  // wait for it, once and at most the connect timeout, so a freshly started node does not fail
+  // its first decisions and a node started during an outage does not wait on every call.
+  let initialWait: Promise<void> | undefined;
+  const connected = (): Promise<void> => {
+    initialWait ??= new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, CONNECT_TIMEOUT_MS);
+      client.once("ready", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    return client.status === "ready" ? Promise.resolve() : initialWait;
+  };
   client.defineCommand("oddReserveCaps", { lua: RESERVE_SCRIPT });
   const reserveCommand = (client as unknown as { oddReserveCaps: ReserveCommand }).oddReserveCaps.bind(
     client,
@@ -93,6 +109,7 @@ export function createRedisCappingStore(options: RedisCappingOptions): CappingSt
     async read(scope, offerIds, profileKey) {
       if (offerIds.length === 0) return new Map();
       try {
+        await connected();
         return toCounts(offerIds, await client.mget(...keysOf(scope, offerIds, profileKey)));
       } catch (err) {
         throw unavailable(err);
@@ -103,6 +120,7 @@ export function createRedisCappingStore(options: RedisCappingOptions): CappingSt
       const args = items.flatMap((i) => [i.globalCap ?? -1, i.profileCap ?? -1, i.times]);
       let reply: unknown;
       try {
+        await connected();
         const keys = keysOf(scope, ids, profileKey);
         reply = await reserveCommand(keys.length, ...keys, ...args);
       } catch (err) {
