@@ -16,8 +16,23 @@ export default tseslint.config(
   {
     files: ["src/engine/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: ["node:*", "undici", "../remote/*", "../artifact/poller*", "../platform/defaults*"] }],
+      "no-restricted-imports": [
+        "error",
+        { patterns: ["node:*", "undici", "../remote/*", "../artifact/poller*", "../platform/defaults*"] },
+      ],
       "no-restricted-globals": ["error", "fetch", "setTimeout", "setInterval", "process"],
+    },
+  },
+  {
+    // The offer decisioning core is pure like the engine; only src/offers/adapters does I/O.
+    files: ["src/offers/**/*.ts"],
+    ignores: ["src/offers/adapters/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: ["node:*", "ioredis", "undici", "fastify", "../adapters/*", "./adapters/*"] },
+      ],
+      "no-restricted-globals": ["error", "fetch", "setTimeout", "setInterval", "process", "Buffer"],
     },
   },
 );

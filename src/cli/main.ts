@@ -18,6 +18,7 @@ import { allocateCommand } from "./commands/allocate";
 import { artifactCommands } from "./commands/artifact";
 import { decideCommand } from "./commands/decide";
 import { inspectCommand } from "./commands/inspect";
+import { pqlEvalCommand } from "./commands/pql";
 import { serveCommand } from "./commands/serve";
 
 export const COMMANDS: readonly Command[] = [
@@ -26,6 +27,7 @@ export const COMMANDS: readonly Command[] = [
   allocateCommand,
   inspectCommand,
   ...artifactCommands,
+  pqlEvalCommand,
 ];
 
 function version(): string {
@@ -57,8 +59,8 @@ export function mainHelp(): string {
 
 function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
   const [first, second] = argv;
-  if (first === "artifact" && second !== undefined) {
-    const command = COMMANDS.find((c) => c.name === `artifact ${second}`);
+  if (second !== undefined) {
+    const command = COMMANDS.find((c) => c.name === `${first} ${second}`);
     if (command) return { command, rest: argv.slice(2) };
   }
   const command = COMMANDS.find((c) => c.name === first);
@@ -78,9 +80,11 @@ export async function main(argv: string[], io: CliIO): Promise<number | undefine
   }
   const found = findCommand(argv);
   if (!found) {
-    if (first === "artifact") {
-      const subcommands = COMMANDS.filter((c) => c.name.startsWith("artifact ")).map((c) => c.name.slice(9));
-      io.stderr.write(`odd artifact: expected one of ${subcommands.join(", ")}\n`);
+    const group = COMMANDS.filter((c) => c.name.startsWith(`${first} `)).map((c) =>
+      c.name.slice(first.length + 1),
+    );
+    if (group.length > 0) {
+      io.stderr.write(`odd ${first}: expected one of ${group.join(", ")}\n`);
     } else {
       io.stderr.write(`odd: unknown command "${first}"\n`);
     }
