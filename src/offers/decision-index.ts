@@ -188,8 +188,8 @@ export class DecisionIndex {
   }
 
   /** Placements an activity serves (simple form: its placement; criteria form: all listed). */
-  placementsOf(activity: ActivityEntry): string[] {
-    return [...new Set(activity.criteria.flatMap((c) => c.placements))];
+  placementsOf(activity: ActivityEntry): readonly string[] {
+    return activity.placements;
   }
 
   #admit(activity: ActivityEntry, placementId: string, offer: OfferEntry): Candidate | undefined {

@@ -72,6 +72,8 @@ export interface ActivityEntry extends Base {
   startMs: number | undefined;
   endMs: number | undefined;
   criteria: readonly Criterion[];
+  /** Every placement the criteria serve, in order of first appearance. */
+  placements: readonly string[];
   fallbackId: string | undefined;
 }
 
@@ -155,13 +157,15 @@ function readCriteria(i: Record<string, unknown>): Criterion[] {
 }
 
 function readActivity(b: Base, i: Record<string, unknown>): ActivityEntry {
+  const criteria = readCriteria(i);
   return {
     ...b,
     type: "offer-activity",
     status: str(i["xdm:status"]),
     startMs: instant(i["xdm:startDate"]),
     endMs: instant(i["xdm:endDate"]),
-    criteria: readCriteria(i),
+    criteria,
+    placements: [...new Set(criteria.flatMap((c) => c.placements))],
     fallbackId: str(i["xdm:fallback"]),
   };
 }

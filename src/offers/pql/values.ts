@@ -33,14 +33,25 @@ export function field(object: unknown, name: string): unknown {
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?$/;
 
+/** Parsed ISO strings; event timestamps repeat across decisions. Cleared when full (bounded). */
+const instantCache = new Map<string, number | undefined>();
+const INSTANT_CACHE_SIZE = 50_000;
+
+function parseIso(v: string): number | undefined {
+  if (!ISO_DATE.test(v)) return undefined;
+  const ms = Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
 /** The instant of a date value or of an ISO date(-time) string; undefined for anything else. */
 export function toInstant(v: unknown): number | undefined {
   if (v instanceof PqlDate) return v.ms;
-  if (typeof v === "string" && ISO_DATE.test(v)) {
-    const ms = Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v);
-    return Number.isFinite(ms) ? ms : undefined;
-  }
-  return undefined;
+  if (typeof v !== "string" || v.length > 40) return undefined;
+  if (instantCache.has(v)) return instantCache.get(v);
+  if (instantCache.size >= INSTANT_CACHE_SIZE) instantCache.clear();
+  const ms = parseIso(v);
+  instantCache.set(v, ms);
+  return ms;
 }
 
 export function truthy(v: unknown): boolean {
