@@ -38,6 +38,8 @@ export const ERROR_CODES = {
   ODE_ERR_CAPPING_UNAVAILABLE:
     "The capping counter store could not be reached; capped offers fail closed or open as configured.",
   ODE_ERR_INTERNAL: "An unexpected internal failure; please report it.",
+  // Storage and the XCore repository (src/storage, src/repository, src/server/auth.ts).
+  ODE_ERR_STORE_UNAVAILABLE: "The configured store (SQLite file or PostgreSQL server) cannot be opened or reached.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
