@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { fetch as undiciFetch } from "undici";
 import { vi } from "vitest";
 import { createArtifactManager, type ArtifactManagerOptions } from "../../src/artifact/manager";
-import { ManualScheduler } from "../../src/platform/scheduler";
+import { ManualScheduler } from "../support/manual-scheduler";
 import type { TelemetryEntry } from "../../src/protocol/delivery";
 import { DecisioningError } from "../../src/errors";
 import { createSafeLogger, type SafeLogger } from "../../src/logger";
