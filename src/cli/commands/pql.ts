@@ -10,6 +10,8 @@ import { EXIT_OK, EXIT_USAGE, str, UsageError, type CliIO, type Command } from "
 import { parseJsonInput, readInput } from "../io";
 import { parseNow } from "./decide";
 
+const COMPILE_ERRORS = new Set<string>(["ODE_ERR_PQL_SYNTAX", "ODE_ERR_PQL_UNSUPPORTED", "ODE_ERR_PQL_LIMIT"]);
+
 async function readJsonOption(io: CliIO, location: string | undefined, what: string): Promise<unknown> {
   return location === undefined ? undefined : parseJsonInput(await readInput(location, io), what);
 }
@@ -18,7 +20,7 @@ function compileOrReport(expression: string, io: CliIO): CompiledPql | number {
   try {
     return compilePql(expression);
   } catch (err) {
-    if (!DecisioningError.is(err) || !err.code.startsWith("ODE_ERR_PQL_")) throw err;
+    if (!DecisioningError.is(err) || !COMPILE_ERRORS.has(err.code)) throw err;
     io.stderr.write(`odd pql eval: ${err.code}: ${err.message}\n`);
     return EXIT_USAGE;
   }
