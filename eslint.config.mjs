@@ -1,5 +1,7 @@
 import js from "@eslint/js";
+import boundaries from "eslint-plugin-boundaries";
 import tseslint from "typescript-eslint";
+import { boundariesRules, boundariesSettings } from "./eslint.boundaries.mjs";
 
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/", "coverage/", "bench/results/"] },
@@ -16,23 +18,15 @@ export default tseslint.config(
   {
     files: ["src/engine/**/*.ts"],
     rules: {
-      "no-restricted-imports": [
-        "error",
-        { patterns: ["node:*", "undici", "../remote/*", "../artifact/poller*", "../platform/defaults*"] },
-      ],
+      "no-restricted-imports": ["error", { patterns: ["node:*", "undici", "../remote/*", "../artifact/poller*", "../platform/defaults*"] }],
       "no-restricted-globals": ["error", "fetch", "setTimeout", "setInterval", "process"],
     },
   },
   {
-    // The offer decisioning core is pure like the engine; only src/offers/adapters does I/O.
-    files: ["src/offers/**/*.ts"],
-    ignores: ["src/offers/adapters/**"],
-    rules: {
-      "no-restricted-imports": [
-        "error",
-        { patterns: ["node:*", "ioredis", "undici", "fastify", "../adapters/*", "./adapters/*"] },
-      ],
-      "no-restricted-globals": ["error", "fetch", "setTimeout", "setInterval", "process", "Buffer"],
-    },
+    // Dependency directions between the layers of src/ (see eslint.boundaries.mjs).
+    files: ["src/**/*.ts"],
+    plugins: { boundaries },
+    settings: boundariesSettings,
+    rules: boundariesRules,
   },
 );
