@@ -4,8 +4,8 @@
  */
 import Fastify from "fastify";
 import { Pool } from "undici";
-import { offersPlugin } from "../../src/offers/adapters/http-plugin";
-import type { DecisionIndex } from "../../src/offers/decision-index";
+import { offersPlugin } from "../../src/offers/http-plugin";
+import type { DecisionIndex } from "../../src/offers/core/decision-index";
 import type { BenchCatalog } from "./catalog";
 import { createBenchRuntime, requestBody } from "./lib";
 

@@ -1,8 +1,8 @@
 /** Shared pieces of the offer benchmark: the request mix and a runtime over a catalog. */
-import { createMemoryCappingStore } from "../../src/offers/capping/memory";
-import type { DecisionIndex } from "../../src/offers/decision-index";
-import { createMemoryProfileStore } from "../../src/offers/profiles";
-import { createOfferRuntime, type OfferRuntime } from "../../src/offers/runtime";
+import { createMemoryCappingStore } from "../../src/offers/core/capping/memory";
+import type { DecisionIndex } from "../../src/offers/core/decision-index";
+import { createMemoryProfileStore } from "../../src/offers/core/profiles";
+import { createOfferRuntime, type OfferRuntime } from "../../src/offers/core/runtime";
 import { CONTEXT_SCHEMA, type BenchCatalog } from "./catalog";
 
 export const BENCH_NOW = Date.parse("2026-06-15T12:00:00Z");

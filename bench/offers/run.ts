@@ -14,8 +14,8 @@
 import { writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { DecisionIndex } from "../../src/offers/decision-index";
-import type { OfferRuntime } from "../../src/offers/runtime";
+import { DecisionIndex } from "../../src/offers/core/decision-index";
+import type { OfferRuntime } from "../../src/offers/core/runtime";
 import { buildCatalog, type BenchCatalog } from "./catalog";
 import { benchHttp } from "./http";
 import { BENCH_NOW as NOW, createBenchRuntime, requestBody } from "./lib";

@@ -5,14 +5,14 @@
  */
 import type { FastifyInstance, onRequestHookHandler } from "fastify";
 import type { DecisioningError } from "../errors";
-import { createCatalogSync, type CatalogFeed } from "../offers/adapters/catalog-sync";
-import { readProfilesFile, type OfferConfig } from "../offers/adapters/config";
-import { offersPlugin } from "../offers/adapters/http-plugin";
-import { createRedisCappingStore } from "../offers/adapters/redis-capping";
-import { createMemoryCappingStore } from "../offers/capping/memory";
-import type { CappingStore } from "../offers/capping/port";
-import { createMemoryProfileStore, parseProfileLines } from "../offers/profiles";
-import { createOfferRuntime } from "../offers/runtime";
+import { createCatalogSync, type CatalogFeed } from "../offers/catalog-sync";
+import { readProfilesFile, type OfferConfig } from "../offers/config";
+import { offersPlugin } from "../offers/http-plugin";
+import { createRedisCappingStore } from "../offers/redis-capping";
+import { createMemoryCappingStore } from "../offers/core/capping/memory";
+import type { CappingStore } from "../offers/core/capping/port";
+import { createMemoryProfileStore, parseProfileLines } from "../offers/core/profiles";
+import { createOfferRuntime } from "../offers/core/runtime";
 import type { PinoLogger } from "./logging";
 import type { Registry } from "./prometheus";
 

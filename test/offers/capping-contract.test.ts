@@ -5,9 +5,9 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { createRedisCappingStore } from "../../src/offers/adapters/redis-capping";
-import { createMemoryCappingStore } from "../../src/offers/capping/memory";
-import type { CappingStore } from "../../src/offers/capping/port";
+import { createRedisCappingStore } from "../../src/offers/redis-capping";
+import { createMemoryCappingStore } from "../../src/offers/core/capping/memory";
+import type { CappingStore } from "../../src/offers/core/capping/port";
 import { DecisioningError } from "../../src/errors";
 
 const REDIS_URL = process.env.ODD_TEST_REDIS_URL;

@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { createRedisCappingStore } from "../../src/offers/adapters/redis-capping";
+import { createRedisCappingStore } from "../../src/offers/redis-capping";
 import type { DecisioningError } from "../../src/errors";
 import { CatalogBuilder, chosenIds, decisionBody } from "./support";
 import { runtimeFor } from "./runtime-support";

@@ -4,8 +4,8 @@ import {
   createCatalogSync,
   type CatalogChange,
   type CatalogFeed,
-} from "../../src/offers/adapters/catalog-sync";
-import type { CatalogInstance } from "../../src/offers/catalog";
+} from "../../src/offers/catalog-sync";
+import type { CatalogInstance } from "../../src/offers/core/catalog";
 import { CatalogBuilder } from "./support";
 
 class MemoryFeed implements CatalogFeed {

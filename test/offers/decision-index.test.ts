@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { CatalogInstance } from "../../src/offers/catalog";
-import { DecisionIndex } from "../../src/offers/decision-index";
+import type { CatalogInstance } from "../../src/offers/core/catalog";
+import { DecisionIndex } from "../../src/offers/core/decision-index";
 import { CatalogBuilder } from "./support";
 
 function candidateIds(index: DecisionIndex, activityId: string, placementId: string): string[] {

@@ -2,7 +2,7 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DECISION_RESPONSE_TYPE, offersPlugin } from "../../src/offers/adapters/http-plugin";
+import { DECISION_RESPONSE_TYPE, offersPlugin } from "../../src/offers/http-plugin";
 import { CatalogBuilder, chosenIds, decisionBody } from "./support";
 import { runtimeFor } from "./runtime-support";
 

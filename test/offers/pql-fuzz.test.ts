@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DecisioningError } from "../../src/errors";
-import { compilePql, type CompiledPql } from "../../src/offers/pql";
+import { compilePql, type CompiledPql } from "../../src/offers/core/pql";
 
 const NAMES = [
   "person",

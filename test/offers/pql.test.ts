@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DecisioningError } from "../../src/errors";
-import { compilePql, type PqlInput } from "../../src/offers/pql";
+import { compilePql, type PqlInput } from "../../src/offers/core/pql";
 
 const NOW = Date.parse("2024-06-15T12:00:00.000Z"); // a Saturday
 const S = "https://ns.example.com/flight;version=1";

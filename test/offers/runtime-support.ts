@@ -1,9 +1,9 @@
 /** A runtime over in-memory indexes built from catalog builders, for the decision tests. */
-import { createMemoryCappingStore } from "../../src/offers/capping/memory";
-import type { CappingStore } from "../../src/offers/capping/port";
-import { DecisionIndex } from "../../src/offers/decision-index";
-import { createMemoryProfileStore } from "../../src/offers/profiles";
-import { createOfferRuntime, type OfferRuntime, type OfferRuntimeOptions } from "../../src/offers/runtime";
+import { createMemoryCappingStore } from "../../src/offers/core/capping/memory";
+import type { CappingStore } from "../../src/offers/core/capping/port";
+import { DecisionIndex } from "../../src/offers/core/decision-index";
+import { createMemoryProfileStore } from "../../src/offers/core/profiles";
+import { createOfferRuntime, type OfferRuntime, type OfferRuntimeOptions } from "../../src/offers/core/runtime";
 import type { CatalogBuilder } from "./support";
 
 export const NOW = Date.parse("2024-06-15T12:00:00.000Z");

@@ -4,7 +4,7 @@ import {
   type CatalogInstance,
   type CatalogSnapshot,
   type EntityType,
-} from "../../src/offers/catalog";
+} from "../../src/offers/core/catalog";
 
 export const TEXT = "https://ns.adobe.com/experience/offer-management/content-component-text";
 export const HTML = "https://ns.adobe.com/experience/offer-management/content-component-html";

@@ -4,8 +4,8 @@
  * `true` or `false` (exit 0); a compile error goes to stderr with its line and column (exit 2).
  */
 import { DecisioningError } from "../../errors";
-import { isObject } from "../../offers/catalog";
-import { compilePql, type CompiledPql } from "../../offers/pql";
+import { isObject } from "../../offers/core/catalog";
+import { compilePql, type CompiledPql } from "../../offers/core/pql";
 import { EXIT_OK, EXIT_USAGE, str, UsageError, type CliIO, type Command } from "../args";
 import { parseJsonInput, readInput } from "../io";
 import { parseNow } from "./decide";

@@ -5,7 +5,7 @@
  * (`ODE_ERR_OFFERS_UNPROCESSABLE`). Unknown activities and placements are checked later, against
  * the index.
  */
-import { DecisioningError } from "../errors";
+import { DecisioningError } from "../../errors";
 import { isObject } from "./catalog";
 
 export const MAX_PROPOSITION_REQUESTS = 30;

@@ -3,7 +3,7 @@
  * offending token; the message always ends with "at line L, column C" so that a reader of a CLI
  * error or of /diagnostics can find the spot.
  */
-import { DecisioningError, type ErrorCode } from "../../errors";
+import { DecisioningError, type ErrorCode } from "../../../errors";
 
 export type PqlErrorKind = "syntax" | "unsupported" | "limit";
 

@@ -7,8 +7,8 @@
  * Authentication and request-id hooks are passed in, so every protected API shares one check.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from "fastify";
-import { DecisioningError } from "../../errors";
-import type { OfferRuntime } from "../runtime";
+import { DecisioningError } from "../errors";
+import type { OfferRuntime } from "./core/runtime";
 
 export const ODE_PREFIX = "/data/core/ode";
 export const ODS_PREFIX = "/data/core/ods";

@@ -5,9 +5,9 @@
  * instance and patches its container's index; decisions never read the store. A failing poll is
  * reported and retried; the indexes keep serving what they have.
  */
-import type { CatalogInstance } from "../catalog";
-import { DecisionIndex } from "../decision-index";
-import type { IndexSource } from "../runtime";
+import type { CatalogInstance } from "./core/catalog";
+import { DecisionIndex } from "./core/decision-index";
+import type { IndexSource } from "./core/runtime";
 
 export interface CatalogChange {
   seq: number;

@@ -2,7 +2,7 @@
  * The decision index's view of each offer-management entity: only what decisions and responses
  * need, read once from the instance when it changes. Eligibility rules are compiled here.
  */
-import { toDecisioningError } from "../errors";
+import { toDecisioningError } from "../../errors";
 import {
   entityTypeOf,
   instant,

@@ -3,7 +3,7 @@
  * between nodes. The number of counters is bounded; when full, new counters cannot be created and
  * the store reports an error, which the runtime handles like any store outage (closed or open).
  */
-import { DecisioningError } from "../../errors";
+import { DecisioningError } from "../../../errors";
 import type { CapCounts } from "../decide";
 import { counterKeys, type CappingStore, type CapReservation, type ReserveResult } from "./port";
 

@@ -2,8 +2,8 @@
  * Settings of offer decisioning in `odd serve` (flags win over the environment; docs/offers.md).
  */
 import { readFileSync } from "node:fs";
-import { DecisioningError } from "../../errors";
-import type { CappingFailureMode } from "../runtime";
+import { DecisioningError } from "../errors";
+import type { CappingFailureMode } from "./core/runtime";
 
 export const OFFER_SETTINGS = [
   {

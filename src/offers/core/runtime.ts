@@ -6,7 +6,7 @@
  * A capping-store failure never fails the decision: capped offers are left out (closed, the
  * default) or proposed uncounted (open), and the failure is reported through `onCappingError`.
  */
-import { DecisioningError } from "../errors";
+import { DecisioningError } from "../../errors";
 import type { CappingStore, CapReservation } from "./capping/port";
 import type { DecisionIndex } from "./decision-index";
 import { collectEligible, selectOffers, type CapCounts, type Eligible } from "./decide";

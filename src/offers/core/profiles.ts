@@ -3,7 +3,7 @@
  * the primary identity of its own identity map (`{namespace}:{id}`); its experience events are
  * under `xEvent`. A request for an unknown profile gets an empty one.
  */
-import { DecisioningError } from "../errors";
+import { DecisioningError } from "../../errors";
 import { isObject } from "./catalog";
 import { primaryIdentity } from "./request";
 

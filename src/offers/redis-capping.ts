@@ -5,9 +5,9 @@
  * unreachable (no offline queue, short timeouts) so a decision never waits on an outage.
  */
 import { Redis } from "ioredis";
-import { DecisioningError } from "../../errors";
-import type { CapCounts } from "../decide";
-import { counterKeys, type CappingStore, type CapReservation, type ReserveResult } from "../capping/port";
+import { DecisioningError } from "../errors";
+import type { CapCounts } from "./core/decide";
+import { counterKeys, type CappingStore, type CapReservation, type ReserveResult } from "./core/capping/port";
 
 /**
  * KEYS: global and profile counter per item (2 per item). ARGV: global cap, profile cap (-1: none)
