@@ -26,6 +26,13 @@ export const ERROR_CODES = {
   ODE_ERR_NOTIFICATION_FAILED: "A notification batch could not be delivered after all retries.",
   ODE_ERR_GEO_LOOKUP: "The IP-to-geo lookup failed (the decision continues without it).",
   ODE_ERR_INTERNAL: "An unexpected internal failure; please report it.",
+  // Admin API, Batch API and artifact publishing (src/admin, src/publish)
+  ODE_ERR_ADMIN_INVALID: "An Admin API request (body, query or path) is invalid; nothing was written (400).",
+  ODE_ERR_ADMIN_NOT_FOUND: "The Admin API resource or route does not exist (404).",
+  ODE_ERR_ADMIN_CONFLICT: "The Admin API change conflicts with stored data: duplicate thirdPartyId or name, resource still referenced (409).",
+  ODE_ERR_ADMIN_UNSUPPORTED_VERSION: "The media type version does not fit the payload or the resource (406 Unsupported.Feature).",
+  ODE_ERR_BATCH_INVALID: "A Batch API request is invalid as a whole (limits, ids, dependencies, references); no operation ran (400).",
+  ODE_ERR_PUBLISH_FAILED: "Compiling or storing a tenant's artifacts failed; the previously published artifacts stay served.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
