@@ -33,6 +33,8 @@ export const ERROR_CODES = {
   ODE_ERR_ADMIN_UNSUPPORTED_VERSION: "The media type version does not fit the payload or the resource (406 Unsupported.Feature).",
   ODE_ERR_BATCH_INVALID: "A Batch API request is invalid as a whole (limits, ids, dependencies, references); no operation ran (400).",
   ODE_ERR_PUBLISH_FAILED: "Compiling or storing a tenant's artifacts failed; the previously published artifacts stay served.",
+  // Storage and the XCore repository (src/storage, src/repository, src/server/auth.ts).
+  ODE_ERR_STORE_UNAVAILABLE: "The configured store (SQLite file or PostgreSQL server) cannot be opened or reached.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
