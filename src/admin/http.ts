@@ -29,6 +29,7 @@ export interface AdminPluginOptions {
 }
 
 export const ADMIN_BODY_LIMIT = 8 * 1024 * 1024;
+const STATUS_CODES: Record<number, string> = { 401: "Authorization.Required", 403: "Forbidden", 404: "Resource.NotFound", 413: "Request.TooLarge", 415: "Request.UnsupportedMediaType" };
 const ATTRIBUTES = new Set(["name", "state", "priority", "schedule"]);
 const ACTIVITY_TYPES = new Set(["ab", "xt"]);
 const OFFER_TYPES = new Set(["content", "json"]);
@@ -43,10 +44,13 @@ export function errorResponse(request: FastifyRequest, status: number, errors: W
 function toErrorResponse(error: unknown, request: FastifyRequest): { status: number; body: ReturnType<typeof errorResponse> } {
   const wire = wireErrors(error);
   if (wire && DecisioningError.is(error)) return { status: error.status ?? 400, body: errorResponse(request, error.status ?? 400, wire) };
-  const fastifyError = error as { statusCode?: number; code?: string; message?: string };
-  const status = typeof fastifyError.statusCode === "number" && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500 ? fastifyError.statusCode : 500;
+  // Errors of shared hooks (e.g. the service's bearer-token check) carry `status`; fastify's carry `statusCode`.
+  const other = error as { statusCode?: number; status?: number; message?: string };
+  const given = DecisioningError.is(error) ? error.status : other.statusCode;
+  const status = typeof given === "number" && given >= 400 && given < 500 ? given : 500;
   if (status === 500) return { status, body: errorResponse(request, 500, [{ errorCode: "Internal.Error", message: "Internal server error" }]) };
-  const errorCode = status === 413 ? "Request.TooLarge" : status === 415 ? "Request.UnsupportedMediaType" : "Request.Invalid";
+  const errorCode = STATUS_CODES[status] ?? "Request.Invalid";
+  const fastifyError = other;
   return { status, body: errorResponse(request, status, [{ errorCode, message: fastifyError.message ?? "Bad request" }]) };
 }
 

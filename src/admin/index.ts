@@ -1,12 +1,14 @@
 /**
  * The Admin API subsystem: the domain service over a store port, its HTTP plugin (with the Batch
- * API), and the publisher that turns authored activities into served artifacts. `registerAdmin`
- * wires all of it into a fastify app (used by `odd serve` and by tests).
+ * API), and the publisher that turns authored activities into served artifacts.
+ * `createAdminRuntime` builds the parts; `registerAdminRoutes` mounts them on a fastify app (used by
+ * `odd serve` and by tests).
  */
-import { timingSafeEqual } from "node:crypto";
+import { timingSafeEqual, createHash } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { adminPlugin, type AdminPluginOptions } from "./http";
 import { createMemoryAdminStore } from "./memory-store";
+import { openSqlAdminStore } from "./sql-store";
 import { createAdminService, type AdminService } from "./service";
 import type { AdminStore } from "./store";
 import { artifactRoutes } from "../publish/http";
@@ -14,56 +16,80 @@ import { createPublisher, type Publisher, type PublisherOptions } from "../publi
 
 export { createAdminService, type AdminService } from "./service";
 export { createMemoryAdminStore } from "./memory-store";
+export { openSqlAdminStore, createSqlAdminStore } from "./sql-store";
 export type { AdminStore, AdminTransaction } from "./store";
 export { createPublisher, type Publisher, type PublishReport } from "../publish/publisher";
 export { compileArtifact } from "../publish/compile";
 
-export interface AdminSetupOptions {
+export interface AdminRuntimeOptions {
+  /** Default: a new in-memory store. */
   store?: AdminStore;
-  authorize: AdminPluginOptions["authorize"];
   publisher?: Omit<PublisherOptions, "service">;
-  batch?: AdminPluginOptions["batch"];
   now?: () => number;
 }
 
-export interface AdminSetup {
-  service: AdminService;
-  publisher: Publisher;
+export interface AdminRuntime {
+  readonly service: AdminService;
+  readonly publisher: Publisher;
   /** Publishes every stored tenant once (at start: the compiler may be newer than the stored artifacts). */
   publishAll(): Promise<void>;
+  /** Stops publishing (waits for a publish in progress) and closes the store. */
   close(): Promise<void>;
 }
 
-/** Registers the Admin API and the public artifact paths on `app`. */
-export async function registerAdmin(app: FastifyInstance, options: AdminSetupOptions): Promise<AdminSetup> {
+export function createAdminRuntime(options: AdminRuntimeOptions = {}): AdminRuntime {
   const store = options.store ?? createMemoryAdminStore();
   const service = createAdminService({ store, ...(options.now ? { now: options.now } : {}) });
   const publisher = createPublisher({ service, ...options.publisher });
-  await app.register(adminPlugin, { service, publisher, authorize: options.authorize, ...(options.batch ? { batch: options.batch } : {}) });
-  await app.register(artifactRoutes, { publisher });
+  let closing: Promise<void> | undefined;
   return {
     service,
     publisher,
     async publishAll() {
       for (const tenant of await store.tenants()) await publisher.publish(tenant);
     },
-    async close() {
-      await publisher.close();
-      await store.close();
-    },
+    close: () =>
+      (closing ??= (async () => {
+        await publisher.close();
+        await store.close();
+      })()),
   };
 }
 
-/** A bearer-token check in constant time against a list of accepted tokens. */
-export function bearerTokenAuthorizer(tokens: readonly string[]): (request: FastifyRequest) => boolean {
-  const accepted = tokens.filter((t) => t !== "").map((t) => Buffer.from(t));
+/** Opens an Admin store from a store URL: `memory:` or anything src/storage opens (sqlite:, postgres://). */
+export async function openAdminStore(url: string): Promise<AdminStore> {
+  return url === "memory:" ? createMemoryAdminStore() : openSqlAdminStore(url);
+}
+
+export interface AdminRoutesOptions {
+  authorize: AdminPluginOptions["authorize"];
+  batch?: AdminPluginOptions["batch"];
+}
+
+/** Mounts the Admin API (`/{tenant}/target/…`, token) and the public artifact paths (no token). */
+export async function registerAdminRoutes(app: FastifyInstance, runtime: AdminRuntime, options: AdminRoutesOptions): Promise<void> {
+  await app.register(adminPlugin, {
+    service: runtime.service,
+    publisher: runtime.publisher,
+    authorize: options.authorize,
+    ...(options.batch ? { batch: options.batch } : {}),
+  });
+  await app.register(artifactRoutes, { publisher: runtime.publisher });
+}
+
+const digest = (value: string) => createHash("sha256").update(value, "utf8").digest();
+
+/**
+ * A bearer-token check: with `token` undefined every request passes (auth off, as for the rest of
+ * the service); otherwise `Authorization: Bearer <token>` is compared as SHA-256 digests in
+ * constant time.
+ */
+export function bearerTokenAuthorizer(token: string | undefined): (request: FastifyRequest) => boolean {
+  if (token === undefined) return () => true;
+  const expected = digest(token);
   return (request) => {
     const header = request.headers.authorization;
-    const match = typeof header === "string" ? /^Bearer\s+(.+)$/i.exec(header.trim()) : null;
-    if (!match) return false;
-    const given = Buffer.from(match[1]!);
-    let ok = false;
-    for (const token of accepted) if (token.length === given.length && timingSafeEqual(token, given)) ok = true;
-    return ok;
+    const match = typeof header === "string" ? /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header) : null;
+    return timingSafeEqual(digest(match?.[1] ?? ""), expected) && match !== null;
   };
 }

@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import { randomUUID } from "node:crypto";
-import { bearerTokenAuthorizer, registerAdmin, type AdminSetup } from "../../src/admin/index";
+import { bearerTokenAuthorizer, createAdminRuntime, registerAdminRoutes, type AdminRuntime } from "../../src/admin/index";
 import type { AdminStore } from "../../src/admin/store";
 
 export const TOKEN = "test-admin-token";
@@ -11,7 +11,7 @@ export const V3 = "application/vnd.adobe.target.v3+json";
 
 export interface TestAdmin {
   app: FastifyInstance;
-  admin: AdminSetup;
+  admin: AdminRuntime;
   /** JSON request through inject; returns status, parsed body and headers. */
   call(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
   close(): Promise<void>;
@@ -19,11 +19,8 @@ export interface TestAdmin {
 
 export async function createTestAdmin(options: { store?: AdminStore; debounceMs?: number } = {}): Promise<TestAdmin> {
   const app = Fastify({ genReqId: () => randomUUID() });
-  const admin = await registerAdmin(app, {
-    authorize: bearerTokenAuthorizer([TOKEN]),
-    ...(options.store ? { store: options.store } : {}),
-    publisher: { debounceMs: options.debounceMs ?? 10 },
-  });
+  const admin = createAdminRuntime({ ...(options.store ? { store: options.store } : {}), publisher: { debounceMs: options.debounceMs ?? 10 } });
+  await registerAdminRoutes(app, admin, { authorize: bearerTokenAuthorizer(TOKEN) });
   await app.ready();
   return {
     app,
