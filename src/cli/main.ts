@@ -16,6 +16,7 @@ import {
 } from "./args";
 import { allocateCommand } from "./commands/allocate";
 import { artifactCommands } from "./commands/artifact";
+import { buildCommand } from "./commands/artifact-build";
 import { decideCommand } from "./commands/decide";
 import { inspectCommand } from "./commands/inspect";
 import { serveCommand } from "./commands/serve";
@@ -26,6 +27,7 @@ export const COMMANDS: readonly Command[] = [
   allocateCommand,
   inspectCommand,
   ...artifactCommands,
+  buildCommand,
 ];
 
 function version(): string {

@@ -1,6 +1,5 @@
 /** `odd serve`: runs the decisioning service until SIGTERM/SIGINT. */
 import { resolveServerConfig, SETTINGS, type ConfigFlags } from "../../server/config";
-import { startService } from "../../server/index";
 import { createLogger } from "../../server/logging";
 import { installShutdownHandlers } from "../../server/shutdown";
 import type { Command, OptionTable } from "../args";
@@ -21,6 +20,8 @@ notifications are sent, exit code 0. See docs/server.md.`,
   async run(args, io) {
     const config = resolveServerConfig(args.values as ConfigFlags, io.env);
     const logger = createLogger(config.logLevel);
+    // Loaded on use: the service pulls in fastify and the store drivers, which other commands never need.
+    const { startService } = await import("../../server/index");
     const service = await startService(config, { logger });
     installShutdownHandlers(() => service.close(), { logger, timeout: config.shutdownTimeout });
     return undefined;
