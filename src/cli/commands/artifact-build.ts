@@ -6,8 +6,9 @@ import { defaultStoreUrl } from "../../storage/url";
 import { envValue, EXIT_OK, str, UsageError, type Command } from "../args";
 import { writeOutput } from "../io";
 
+/** Something the store does not hold: a failure (exit 1), not a usage error. */
 function failure(message: string, option: string): DecisioningError {
-  return new DecisioningError("ODE_ERR_INVALID_OPTION", message, { details: { option } });
+  return new DecisioningError("ODE_ERR_ADMIN_NOT_FOUND", message, { details: { option } });
 }
 
 export const buildCommand: Command = {
