@@ -17,7 +17,7 @@ import type { FastifyInstance } from "fastify";
 import { bearerTokenAuthorizer, createAdminRuntime, openAdminStore, registerAdminRoutes, type AdminRuntime } from "../admin/index";
 import { createPublishedArtifactSource } from "../publish/source";
 import { TargetClient } from "../client";
-import type { ClientOptions } from "../options";
+import type { ClientOptions } from "../client";
 import type { FetchLike } from "../platform/http";
 import { buildApp } from "./app";
 import type { ServerConfig } from "./config";
