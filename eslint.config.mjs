@@ -20,4 +20,12 @@ export default tseslint.config(
       "no-restricted-globals": ["error", "fetch", "setTimeout", "setInterval", "process"],
     },
   },
+  {
+    // The artifact compiler is pure: it runs in any JavaScript runtime (no Node APIs, no clock of its own).
+    files: ["src/publish/compile.ts", "src/publish/target-rule.ts", "src/publish/audiences.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: ["node:*", "undici", "../storage*", "../server/*"] }],
+      "no-restricted-globals": ["error", "fetch", "setTimeout", "setInterval", "process", "Buffer"],
+    },
+  },
 );

@@ -37,7 +37,8 @@ export function parseActivity(body: Body, type: ActivityType, version: number): 
   const draft: ActivityDraft = {
     type,
     name: requiredText(body, "name"),
-    state: oneOf(body, "state", ACTIVITY_STATES) ?? "saved",
+    // Our default (Target does not document one): authored activities go live unless told otherwise.
+    state: oneOf(body, "state", ACTIVITY_STATES) ?? "approved",
     priority: integer(body, "priority", "priority", { min: 0, max: 999 }) ?? DEFAULT_PRIORITY,
     propertyIds: idList(body, "propertyIds", "propertyIds"),
     locations,

@@ -71,24 +71,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
     const now = service.now();
     const targets = publishTargets(snapshot);
     const built = targets.map((t) => buildArtifact(snapshot, t.environment, t.propertyToken, now, organizationIdFor(tenant)));
-    const effective = await service.store.transaction(tenant, async (tx) => {
-      const stored = new Map(((await tx.list("artifact")) as unknown as PublishedArtifact[]).map((a) => [artifactKey(a.environment, a.propertyToken), a]));
-      const out: { artifact: PublishedArtifact; changed: boolean }[] = [];
-      for (const artifact of built) {
-        const key = artifactKey(artifact.environment, artifact.propertyToken);
-        const previous = stored.get(key);
-        stored.delete(key);
-        const changed = previous?.contentHash !== artifact.contentHash;
-        if (changed) await tx.put("artifact", key, artifact as unknown as Record<string, unknown>);
-        out.push({ artifact: changed || !previous ? artifact : previous, changed });
-      }
-      // Environments or properties that no longer exist lose their artifacts.
-      for (const key of stored.keys()) {
-        await tx.remove("artifact", key);
-        cache.set(`${tenant}|${key}`, null);
-      }
-      return out;
-    });
+    const effective = await storeArtifacts(service, tenant, built, (key) => cache.set(`${tenant}|${key}`, null));
     for (const { artifact: a } of effective) cache.set(`${tenant}|${artifactKey(a.environment, a.propertyToken)}`, a);
     const report = effective.map(({ artifact: a, changed }) => ({ environment: a.environment, propertyToken: a.propertyToken, hash: a.hash, changed }));
     const result = { tenant, artifacts: report, ms: Math.round((performance.now() - started) * 100) / 100 };
@@ -104,6 +87,8 @@ export function createPublisher(options: PublisherOptions): Publisher {
     const tracked = next.finally(() => {
       if (running.get(tenant) === tracked) running.delete(tenant);
     });
+    // The caller handles `next`; the tracking copy must not become an unhandled rejection.
+    tracked.catch(() => undefined);
     running.set(tenant, tracked);
     return next;
   }
@@ -153,6 +138,30 @@ export function createPublisher(options: PublisherOptions): Publisher {
       await Promise.allSettled([...running.values()]);
     },
   };
+}
+
+/**
+ * Writes the artifacts whose content changed, keeps the others (their hash is their ETag), and
+ * deletes those of environments or properties that no longer exist. One transaction.
+ */
+async function storeArtifacts(service: AdminService, tenant: string, built: PublishedArtifact[], forget: (key: string) => void): Promise<{ artifact: PublishedArtifact; changed: boolean }[]> {
+  return service.store.transaction(tenant, async (tx) => {
+    const stored = new Map(((await tx.list("artifact")) as unknown as PublishedArtifact[]).map((a) => [artifactKey(a.environment, a.propertyToken), a]));
+    const out: { artifact: PublishedArtifact; changed: boolean }[] = [];
+    for (const artifact of built) {
+      const key = artifactKey(artifact.environment, artifact.propertyToken);
+      const previous = stored.get(key);
+      stored.delete(key);
+      const changed = previous?.contentHash !== artifact.contentHash;
+      if (changed) await tx.put("artifact", key, artifact as unknown as Record<string, unknown>);
+      out.push({ artifact: changed || !previous ? artifact : previous, changed });
+    }
+    for (const key of stored.keys()) {
+      await tx.remove("artifact", key);
+      forget(key);
+    }
+    return out;
+  });
 }
 
 /** Every (environment, property token) pair a tenant publishes; "" = no token. */

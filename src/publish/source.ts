@@ -4,7 +4,7 @@
  * publisher's "published" events drive the reloads, so a change authored through the Admin API
  * reaches the service's own decisions right after it is published.
  */
-import type { ArtifactLoadResult, ArtifactSource } from "../artifact/sources";
+import type { ArtifactLoadResult, ArtifactSource } from "../artifact/source";
 import type { AdminService } from "../admin/service";
 import type { Publisher } from "./publisher";
 
