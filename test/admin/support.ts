@@ -17,9 +17,9 @@ export interface TestAdmin {
   close(): Promise<void>;
 }
 
-export async function createTestAdmin(options: { store?: AdminStore; debounceMs?: number } = {}): Promise<TestAdmin> {
+export async function createTestAdmin(options: { store?: AdminStore; debounceMs?: number; logger?: { info(o: object, m: string): void; error(o: object, m: string): void } } = {}): Promise<TestAdmin> {
   const app = Fastify({ genReqId: () => randomUUID() });
-  const admin = createAdminRuntime({ ...(options.store ? { store: options.store } : {}), publisher: { debounceMs: options.debounceMs ?? 10 } });
+  const admin = createAdminRuntime({ ...(options.store ? { store: options.store } : {}), publisher: { debounceMs: options.debounceMs ?? 10, ...(options.logger ? { logger: options.logger } : {}) } });
   await registerAdminRoutes(app, admin, { authorize: bearerTokenAuthorizer(TOKEN) });
   await app.ready();
   return {

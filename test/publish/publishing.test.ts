@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { decodeRulesBin } from "../../src/artifact/rules-bin";
 import { validateArtifact } from "../../src/artifact/parse";
+import { createMemoryAdminStore } from "../../src/admin/memory-store";
+import type { AdminStore } from "../../src/admin/store";
 import { createTestAdmin, V1, V2, type TestAdmin } from "../admin/support";
 
 let t: TestAdmin;
@@ -122,5 +124,40 @@ describe("publishing", () => {
     expect(reports.length).toBeGreaterThanOrEqual(1);
     expect(reports.length).toBeLessThanOrEqual(3);
     expect(reports[0]! - started).toBeLessThan(1000);
+  });
+
+  it("a failed publish is logged (ODE_ERR_PUBLISH_FAILED) and the previous artifact stays served", async () => {
+    const inner = createMemoryAdminStore();
+    let failArtifacts = false;
+    const store: AdminStore = {
+      ...inner,
+      transaction: (tenant, work) =>
+        inner.transaction(tenant, (tx) =>
+          work({
+            ...tx,
+            put: async (kind, id, doc) => {
+              if (failArtifacts && kind === "artifact") throw new Error("disk full");
+              return tx.put(kind, id, doc);
+            },
+          }),
+        ),
+    };
+    const errors: unknown[] = [];
+    const failing = await createTestAdmin({ store, logger: { info() {}, error: (o) => errors.push(o) } });
+    try {
+      await failing.call("POST", "/acme/target/offers/content", { name: "o", content: "x" }, { "content-type": V2 });
+      await failing.admin.publisher.idle();
+      const before = await failing.app.inject({ method: "GET", url: "/acme/production/v1/rules.json" });
+      failArtifacts = true;
+      await failing.call("POST", "/acme/target/responsetokens", { name: "profile.new" }, { "content-type": V1 });
+      await failing.admin.publisher.idle();
+      expect(errors).toHaveLength(1);
+      expect((errors[0] as any).err.code).toBe("ODE_ERR_PUBLISH_FAILED");
+      const after = await failing.app.inject({ method: "GET", url: "/acme/production/v1/rules.json" });
+      expect(after.statusCode).toBe(200);
+      expect(after.headers.etag).toBe(before.headers.etag);
+    } finally {
+      await failing.close();
+    }
   });
 });
