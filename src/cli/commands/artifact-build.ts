@@ -1,7 +1,5 @@
 /** `odd artifact build`: compiles a tenant's authored activities from a store into an artifact, offline. */
 import { DecisioningError } from "../../errors";
-import { createAdminService, openAdminStore } from "../../admin/index";
-import { buildArtifact, defaultOrganizationId } from "../../publish/publisher";
 import { defaultStoreUrl } from "../../storage/url";
 import { envValue, EXIT_OK, str, UsageError, type Command } from "../args";
 import { writeOutput } from "../io";
@@ -32,6 +30,9 @@ The store is only read: an unknown client, environment or property token fails w
     const format = str(args, "format") ?? (out?.endsWith(".bin") ? "bin" : "json");
     if (format !== "json" && format !== "bin") throw new UsageError("--format must be json or bin");
     if (format === "bin" && (!out || out === "-") && io.stdout.isTTY) throw new UsageError("refusing to write binary data to a terminal; use --out FILE");
+    // Loaded on use: the store drivers and the compiler are not needed by the other commands.
+    const { createAdminService, openAdminStore } = await import("../../admin/index");
+    const { buildArtifact, defaultOrganizationId } = await import("../../publish/publisher");
     const store = await openAdminStore(str(args, "store") ?? envValue(io, "ODD_STORE") ?? defaultStoreUrl());
     try {
       if (!(await store.tenants()).includes(client)) throw failure(`The store holds nothing for client "${client}"`, "client");
