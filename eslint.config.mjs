@@ -1,5 +1,7 @@
 import js from "@eslint/js";
+import boundaries from "eslint-plugin-boundaries";
 import tseslint from "typescript-eslint";
+import { boundariesRules, boundariesSettings } from "./eslint.boundaries.mjs";
 
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/", "coverage/", "bench/results/"] },
@@ -21,8 +23,15 @@ export default tseslint.config(
     },
   },
   {
+    // Dependency directions between the layers of src/ (see eslint.boundaries.mjs).
+    files: ["src/**/*.ts"],
+    plugins: { boundaries },
+    settings: boundariesSettings,
+    rules: boundariesRules,
+  },
+  {
     // The artifact compiler is pure: it runs in any JavaScript runtime (no Node APIs, no clock of its own).
-    files: ["src/publish/compile.ts", "src/publish/target-rule.ts", "src/publish/audiences.ts"],
+    files: ["src/publish/compiler/**/*.ts"],
     rules: {
       "no-restricted-imports": ["error", { patterns: ["node:*", "undici", "../storage*", "../server/*"] }],
       "no-restricted-globals": ["error", "fetch", "setTimeout", "setInterval", "process", "Buffer"],
