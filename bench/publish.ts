@@ -19,7 +19,7 @@ import { fileURLToPath } from "node:url";
 import type { Activity, Audience, Offer, TenantSnapshot } from "../src/admin/model";
 import { createAdminRuntime, openAdminStore } from "../src/admin/index";
 import type { AdminStore } from "../src/admin/store";
-import { compileArtifact } from "../src/publish/compile";
+import { compileArtifact } from "../src/publish/compiler/compile";
 import { buildArtifact } from "../src/publish/publisher";
 import { DEFAULT_RESPONSE_TOKENS } from "../src/testing/builder";
 import { machine, machineLine } from "./lib/report";

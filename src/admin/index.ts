@@ -19,12 +19,12 @@ export { createMemoryAdminStore } from "./memory-store";
 export { openSqlAdminStore, createSqlAdminStore } from "./sql-store";
 export type { AdminStore, AdminTransaction } from "./store";
 export { createPublisher, type Publisher, type PublishReport } from "../publish/publisher";
-export { compileArtifact } from "../publish/compile";
+export { compileArtifact } from "../publish/compiler/compile";
 
 export interface AdminRuntimeOptions {
   /** Default: a new in-memory store. */
   store?: AdminStore;
-  publisher?: Omit<PublisherOptions, "service">;
+  publisher?: Omit<PublisherOptions, "data">;
   now?: () => number;
 }
 
@@ -40,7 +40,7 @@ export interface AdminRuntime {
 export function createAdminRuntime(options: AdminRuntimeOptions = {}): AdminRuntime {
   const store = options.store ?? createMemoryAdminStore();
   const service = createAdminService({ store, ...(options.now ? { now: options.now } : {}) });
-  const publisher = createPublisher({ service, ...options.publisher });
+  const publisher = createPublisher({ data: service, ...options.publisher });
   let closing: Promise<void> | undefined;
   return {
     service,

@@ -9,8 +9,8 @@ import { array, fieldError, id, isRecord, oneOf, record, requiredText, text, typ
 import { listPage, type Query } from "./listing";
 import { nextId } from "./tenant";
 import type { Ctx, Result } from "./activities";
-import { AudienceReferenceError, createAudienceResolver } from "../publish/audiences";
-import { compileTargetRule, TargetRuleError } from "../publish/target-rule";
+import { AudienceReferenceError, createAudienceResolver } from "../publish/compiler/audiences";
+import { compileTargetRule, TargetRuleError } from "../publish/compiler/target-rule";
 
 const MAX_CONTENT = 256 * 1024;
 const PAGE = { sortable: ["id", "name", "modifiedAt"], filters: { id: "number", name: "text" } } as const;

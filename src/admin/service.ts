@@ -3,9 +3,10 @@
  * (creating the tenant on first use), and tells listeners (the publisher) which tenant changed
  * after a write committed. HTTP (./http) and the Batch API (./batch) call it; nothing else writes.
  */
-import type { TenantSnapshot } from "./model";
+import type { PublishedArtifact, TenantSnapshot } from "./model";
+import type { ArtifactRecords, PublishingData } from "../publish/publisher";
 import type { Ctx, Result } from "./activities";
-import type { AdminStore, StoredDocument } from "./store";
+import type { AdminStore, AdminTransaction, StoredDocument } from "./store";
 import { checkTenant, ensureTenant } from "./tenant";
 
 export interface AdminServiceOptions {
@@ -16,7 +17,7 @@ export interface AdminServiceOptions {
 
 export type ChangeListener = (tenant: string) => void;
 
-export interface AdminService {
+export interface AdminService extends PublishingData {
   readonly store: AdminStore;
   /** Runs `operation` atomically for `tenant`; `write` operations notify change listeners after commit. */
   run(tenant: string, version: number, write: boolean, operation: (ctx: Ctx) => Promise<Result>): Promise<Result>;
@@ -24,6 +25,8 @@ export interface AdminService {
   snapshot(tenant: string): Promise<TenantSnapshot>;
   onChange(listener: ChangeListener): () => void;
   now(): number;
+  /** Whether the tenant has at least one activity (read only; creates nothing). */
+  hasActivities(tenant: string): Promise<boolean>;
 }
 
 export function createAdminService(options: AdminServiceOptions): AdminService {
@@ -61,9 +64,25 @@ export function createAdminService(options: AdminServiceOptions): AdminService {
         };
       });
     },
+    artifacts(tenant, work) {
+      return store.transaction(tenant, (tx) => work(artifactRecords(tx)));
+    },
+    hasActivities(tenant) {
+      return store.transaction(tenant, async (tx) => (await tx.list("activity")).length > 0);
+    },
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+  };
+}
+
+/** The published artifacts of a tenant as documents of kind "artifact". */
+function artifactRecords(tx: AdminTransaction): ArtifactRecords {
+  return {
+    list: async () => (await tx.list("artifact")) as unknown as PublishedArtifact[],
+    get: async (key) => (await tx.get("artifact", key)) as unknown as PublishedArtifact | undefined,
+    put: (key, artifact) => tx.put("artifact", key, artifact as unknown as StoredDocument),
+    remove: (key) => tx.remove("artifact", key),
   };
 }

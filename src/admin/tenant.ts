@@ -3,7 +3,7 @@
  * response tokens Target enables by default. Ids come from per-tenant counters stored with the
  * data (so they survive restarts and never repeat within a tenant).
  */
-import { DEFAULT_RESPONSE_TOKENS } from "../testing/builder";
+import { DEFAULT_RESPONSE_TOKENS } from "./model";
 import { invalid } from "./errors";
 import type { AdminTransaction, DocumentKind } from "./store";
 

@@ -4,7 +4,7 @@
  * and the `rules.bin` siblings. `ETag` is the content hash; `If-None-Match` → 304.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { PublishedArtifact } from "../admin/model";
+import type { PublishedArtifact } from "./compiler/model";
 import type { Publisher } from "./publisher";
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;

@@ -5,12 +5,11 @@
  * is not rewritten, so it keeps its hash (the ETag clients revalidate with) and its generatedAt.
  */
 import { createHash } from "node:crypto";
-import type { PublishedArtifact, TenantSnapshot } from "../admin/model";
-import type { AdminService } from "../admin/service";
 import { encodeRulesBin } from "../artifact/rules-bin";
-import { LruCache } from "../engine/lru";
 import { DecisioningError } from "../errors";
-import { compileArtifact } from "./compile";
+import { LruCache } from "../primitives/lru";
+import { compileArtifact } from "./compiler/compile";
+import type { PublishedArtifact, TenantSnapshot } from "./compiler/model";
 
 export const DEFAULT_PUBLISH_DEBOUNCE_MS = 200;
 const CACHE_ENTRIES = 512;
@@ -20,8 +19,27 @@ export interface PublisherLogger {
   error(obj: Record<string, unknown>, msg: string): void;
 }
 
+/** The stored artifacts of one tenant, inside one transaction, by key `<environment>|<token>`. */
+export interface ArtifactRecords {
+  list(): Promise<PublishedArtifact[]>;
+  get(key: string): Promise<PublishedArtifact | undefined>;
+  put(key: string, artifact: PublishedArtifact): Promise<void>;
+  remove(key: string): Promise<boolean>;
+}
+
+/** What publishing needs from the authored data (the Admin API's service implements it). */
+export interface PublishingData {
+  /** Everything the compiler needs from a tenant, read consistently. */
+  snapshot(tenant: string): Promise<TenantSnapshot>;
+  now(): number;
+  /** Called with the tenant after every committed change. */
+  onChange(listener: (tenant: string) => void): () => void;
+  /** Runs `work` on the tenant's stored artifacts atomically; never creates a tenant. */
+  artifacts<T>(tenant: string, work: (records: ArtifactRecords) => Promise<T>): Promise<T>;
+}
+
 export interface PublisherOptions {
-  service: AdminService;
+  data: PublishingData;
   /** Organization id written into meta and used to encode rules.bin; default `<TENANT>@AdobeOrg`. */
   organizationIdFor?: (tenant: string) => string;
   /** ≤ 1000 ms; default 200. */
@@ -56,7 +74,7 @@ export function defaultOrganizationId(tenant: string): string {
 }
 
 export function createPublisher(options: PublisherOptions): Publisher {
-  const { service } = options;
+  const { data } = options;
   const debounceMs = Math.min(1000, Math.max(0, options.debounceMs ?? DEFAULT_PUBLISH_DEBOUNCE_MS));
   const organizationIdFor = options.organizationIdFor ?? defaultOrganizationId;
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -67,11 +85,11 @@ export function createPublisher(options: PublisherOptions): Publisher {
 
   async function publishNow(tenant: string): Promise<PublishReport> {
     const started = performance.now();
-    const snapshot = await service.snapshot(tenant);
-    const now = service.now();
+    const snapshot = await data.snapshot(tenant);
+    const now = data.now();
     const targets = publishTargets(snapshot);
     const built = targets.map((t) => buildArtifact(snapshot, t.environment, t.propertyToken, now, organizationIdFor(tenant)));
-    const effective = await storeArtifacts(service, tenant, built, (key) => cache.set(`${tenant}|${key}`, null));
+    const effective = await storeArtifacts(data, tenant, built, (key) => cache.set(`${tenant}|${key}`, null));
     for (const { artifact: a } of effective) cache.set(`${tenant}|${artifactKey(a.environment, a.propertyToken)}`, a);
     const report = effective.map(({ artifact: a, changed }) => ({ environment: a.environment, propertyToken: a.propertyToken, hash: a.hash, changed }));
     const result = { tenant, artifacts: report, ms: Math.round((performance.now() - started) * 100) / 100 };
@@ -110,12 +128,12 @@ export function createPublisher(options: PublisherOptions): Publisher {
     const cacheKey = `${tenant}|${artifactKey(environment, propertyToken)}`;
     const cached = cache.get(cacheKey);
     if (cached !== undefined) return cached ?? undefined;
-    const found = await service.store.transaction(tenant, async (tx) => (await tx.get("artifact", artifactKey(environment, propertyToken))) as PublishedArtifact | undefined);
+    const found = await data.artifacts(tenant, (records) => records.get(artifactKey(environment, propertyToken)));
     cache.set(cacheKey, found ?? null);
     return found;
   }
 
-  const unsubscribe = service.onChange(schedule);
+  const unsubscribe = data.onChange(schedule);
   return {
     schedule,
     publish,
@@ -144,20 +162,20 @@ export function createPublisher(options: PublisherOptions): Publisher {
  * Writes the artifacts whose content changed, keeps the others (their hash is their ETag), and
  * deletes those of environments or properties that no longer exist. One transaction.
  */
-async function storeArtifacts(service: AdminService, tenant: string, built: PublishedArtifact[], forget: (key: string) => void): Promise<{ artifact: PublishedArtifact; changed: boolean }[]> {
-  return service.store.transaction(tenant, async (tx) => {
-    const stored = new Map(((await tx.list("artifact")) as unknown as PublishedArtifact[]).map((a) => [artifactKey(a.environment, a.propertyToken), a]));
+async function storeArtifacts(data: PublishingData, tenant: string, built: PublishedArtifact[], forget: (key: string) => void): Promise<{ artifact: PublishedArtifact; changed: boolean }[]> {
+  return data.artifacts(tenant, async (tx) => {
+    const stored = new Map((await tx.list()).map((a) => [artifactKey(a.environment, a.propertyToken), a]));
     const out: { artifact: PublishedArtifact; changed: boolean }[] = [];
     for (const artifact of built) {
       const key = artifactKey(artifact.environment, artifact.propertyToken);
       const previous = stored.get(key);
       stored.delete(key);
       const changed = previous?.contentHash !== artifact.contentHash;
-      if (changed) await tx.put("artifact", key, artifact as unknown as Record<string, unknown>);
+      if (changed) await tx.put(key, artifact);
       out.push({ artifact: changed || !previous ? artifact : previous, changed });
     }
     for (const key of stored.keys()) {
-      await tx.remove("artifact", key);
+      await tx.remove(key);
       forget(key);
     }
     return out;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { runPublishBench, syntheticTenant } from "../../bench/publish";
-import { compileArtifact } from "../../src/publish/compile";
+import { compileArtifact } from "../../src/publish/compiler/compile";
 import { validateArtifact } from "../../src/artifact/parse";
 
 /** Smoke test of bench:publish: numbers come out and the synthetic tenant compiles; never how fast. */

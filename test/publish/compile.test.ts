@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { allocationRanges, compileArtifact } from "../../src/publish/compile";
+import { allocationRanges, compileArtifact } from "../../src/publish/compiler/compile";
 import { validateArtifact } from "../../src/artifact/parse";
 import { activity, audience, composite, NOW, offer, snapshot } from "./support";
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { TargetClient, type GetOffersOptions } from "../../src/index";
 import type { Activity, Audience } from "../../src/admin/model";
 import type { Artifact } from "../../src/artifact/schema";
-import { compileArtifact } from "../../src/publish/compile";
+import { compileArtifact } from "../../src/publish/compiler/compile";
 import { fakeFetch, json } from "../support/fake-fetch";
 import { createRandom, type Random } from "../support/random";
 import { createReferenceClient, normalizeForComparison } from "../support/reference";

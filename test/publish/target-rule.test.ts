@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compileTargetRule, TargetRuleError } from "../../src/publish/target-rule";
+import { compileTargetRule, TargetRuleError } from "../../src/publish/compiler/target-rule";
 
 const v = (name: string) => ({ var: name });
 const cond = (rule: unknown) => {

@@ -4,9 +4,12 @@
  * publisher's "published" events drive the reloads, so a change authored through the Admin API
  * reaches the service's own decisions right after it is published.
  */
-import type { ArtifactLoadResult, ArtifactSource } from "../artifact/source";
 import type { AdminService } from "../admin/service";
-import type { Publisher } from "./publisher";
+import type { ClientOptions } from "../client";
+import type { Publisher } from "../publish/publisher";
+
+type ArtifactSource = NonNullable<ClientOptions["artifactSource"]>;
+type ArtifactLoadResult = Awaited<ReturnType<ArtifactSource["load"]>>;
 
 export interface PublishedSourceOptions {
   service: AdminService;
@@ -22,11 +25,10 @@ const FALLBACK_ETAG = "fallback";
 export function createPublishedArtifactSource(options: PublishedSourceOptions): ArtifactSource {
   const { service, publisher, client } = options;
   const environment = options.environment ?? "production";
-  const hasActivities = () => service.store.transaction(client, async (tx) => (await tx.list("activity")).length > 0);
   return {
     location: `published:${client}/${environment}`,
     async load(ctx): Promise<ArtifactLoadResult> {
-      const published = (await hasActivities()) ? await publisher.artifact(client, environment) : undefined;
+      const published = (await service.hasActivities(client)) ? await publisher.artifact(client, environment) : undefined;
       if (published) {
         if (ctx.etag === published.hash) return { status: "unchanged" };
         return { status: "updated", body: published.json, format: "json", etag: published.hash };

@@ -3,7 +3,7 @@
  * `audienceRule` composites by combining the audiences they reference (AND → and, OR → or,
  * NOT → negation of the AND of its rules). Pure; memoised per compilation.
  */
-import type { Audience, AudienceRule, AudienceRuleNode } from "../admin/model";
+import type { Audience, AudienceRule, AudienceRuleNode } from "./model";
 import { compileTargetRule, type CompiledRule, type JsonLogic } from "./target-rule";
 
 /** A reference problem (unknown audience, cycle, both or neither rule kind). */

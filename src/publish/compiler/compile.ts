@@ -3,8 +3,8 @@
  * Target's CDN serves). Pure and deterministic: the same snapshot, environment, token and `now`
  * give the same artifact, byte for byte. docs/publishing.md explains every choice.
  */
-import type { Activity, Experience, Offer, TenantSnapshot } from "../admin/model";
-import { DEFAULT_GLOBAL_MBOX, type Artifact, type ArtifactMetric, type ArtifactOption, type ArtifactRule, type ArtifactRuleMeta } from "../artifact/schema";
+import type { Activity, Experience, Offer, TenantSnapshot } from "./model";
+import { DEFAULT_GLOBAL_MBOX, type Artifact, type ArtifactMetric, type ArtifactOption, type ArtifactRule, type ArtifactRuleMeta } from "../../artifact/schema";
 import { createAudienceResolver, type AudienceResolver } from "./audiences";
 import { timestampGuard, type JsonLogic } from "./target-rule";
 
