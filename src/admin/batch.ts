@@ -15,6 +15,7 @@ export const MAX_DEPENDENCIES = 255;
 const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE"]);
 const PLACEHOLDER = /\{operationIdResponse:(\d+)\}/g;
 const WHOLE_PLACEHOLDER = /^\{operationIdResponse:(\d+)\}$/;
+const DOT_SEGMENT = /(^|\/)(\.|%2e){1,2}(\/|$)/i;
 
 export interface BatchOperation {
   operationId: number;
@@ -83,6 +84,8 @@ function parseOperation(raw: unknown, index: number, problems: WireError[]): Bat
   if (typeof raw.method !== "string" || !METHODS.has(raw.method)) bad("method must be one of GET, POST, PUT, PATCH, DELETE (upper case)");
   if (typeof raw.relativeUrl !== "string" || !raw.relativeUrl.startsWith("/")) bad("relativeUrl is required and must start with /");
   else if (raw.relativeUrl.length > 4096) bad("relativeUrl is longer than 4096 characters");
+  // No dot segments or backslashes: an operation must stay inside the batch's tenant.
+  else if (DOT_SEGMENT.test(raw.relativeUrl.split("?")[0]!) || raw.relativeUrl.includes("\\")) bad("relativeUrl must not contain . or .. segments or backslashes");
   const headers = new Map<string, { name: string; value: string }>();
   if (raw.headers !== undefined) {
     if (!Array.isArray(raw.headers)) bad("headers must be an array of {name, value}");

@@ -62,6 +62,11 @@ describe("Batch API: validation rejects the whole batch (400) and runs nothing",
     expect((await t.call("POST", "/acme/target/batch", "[1,2]", { "content-type": "application/json" })).status).toBe(400);
     expect((await t.call("POST", "/acme/target/batch", "{bad json", { "content-type": "application/json" })).status).toBe(400);
   });
+  it("a relativeUrl leaving the tenant (dot segments, encoded or not)", async () => {
+    await expectWholeBatchRejected([{ ...offer(0), relativeUrl: "/../other/target/offers/content" }]);
+    await expectWholeBatchRejected([{ ...offer(0), relativeUrl: "/target/%2E%2e/../other/target/offers/content" }]);
+    expect((await t.call("GET", "/other/target/offers", undefined, { accept: V2 })).body.total).toBe(0);
+  });
   it("a nested batch", () => expectWholeBatchRejected([{ operationId: 0, method: "POST", relativeUrl: "/target/batch", body: { operations: [] } }]));
   it("__proto__ keys anywhere in the batch", async () => {
     const raw = '{"operations":[{"operationId":0,"method":"POST","relativeUrl":"/target/offers/content","body":{"name":"x","content":"y","__proto__":{"polluted":1}}}]}';
