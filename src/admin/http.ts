@@ -9,7 +9,7 @@ import * as activities from "./activities";
 import type { ActivityAttribute, Ctx, Result } from "./activities";
 import { executeBatch, validateBatch, type BatchOptions } from "./batch";
 import { adminError, notFound, unsupportedVersion, wireErrors, type WireError } from "./errors";
-import { requireBody } from "./fields";
+import { assertPlainJson, requireBody } from "./fields";
 import * as library from "./library";
 import type { Query } from "./listing";
 import { mediaType, requestVersion } from "./media-type";
@@ -111,6 +111,10 @@ type Route = (method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", path: string,
 const params = (r: FastifyRequest) => r.params as Params;
 const query = (r: FastifyRequest) => r.query as Query;
 const body = (r: FastifyRequest) => requireBody(r.body);
+const patchBody = (operations: unknown[]) => {
+  assertPlainJson(operations, "body", 0);
+  return operations;
+};
 
 function activityType(raw: string | undefined): "ab" | "xt" {
   if (!raw || !ACTIVITY_TYPES.has(raw)) throw notFound(`No activity type "${raw}" (ab, xt)`);
@@ -153,7 +157,8 @@ function registerLibraryRoutes(route: Route): void {
   route("POST", "/audiences", true, async (r, ctx) => library.createAudience(ctx, body(r)));
   route("GET", "/audiences/:id", false, async (r, ctx) => library.getAudience(ctx, params(r).id!));
   route("PUT", "/audiences/:id", true, async (r, ctx) => library.replaceAudience(ctx, params(r).id!, body(r), false));
-  route("PATCH", "/audiences/:id", true, async (r, ctx) => library.replaceAudience(ctx, params(r).id!, body(r), true));
+  // PATCH takes a partial audience (merged) or RFC 6902 JSON Patch operations (an array).
+  route("PATCH", "/audiences/:id", true, async (r, ctx) => library.replaceAudience(ctx, params(r).id!, Array.isArray(r.body) ? patchBody(r.body) : body(r), true));
   route("DELETE", "/audiences/:id", true, async (r, ctx) => library.deleteAudience(ctx, params(r).id!));
 }
 

@@ -2,6 +2,7 @@
  * Offers (content and JSON) and audiences (targetRule or audienceRule). An offer or audience still
  * referenced by an activity (or an audience by a composite audience) cannot be deleted (409).
  */
+import jsonPatch from "fast-json-patch";
 import type { Activity, Audience, AudienceRule, AudienceRuleNode, Offer, OfferType } from "./model";
 import { referencedAudienceIds } from "./activity-payload";
 import { conflict, invalid, notFound, unsupportedVersion } from "./errors";
@@ -185,8 +186,28 @@ export async function getAudience(ctx: Ctx, raw: string): Promise<Result> {
   return { status: 200, body: renderAudience(await loadAudience(ctx, raw)) };
 }
 
-export async function replaceAudience(ctx: Ctx, raw: string, body: Body, patch: boolean): Promise<Result> {
+const MAX_PATCH_OPERATIONS = 100;
+
+/** RFC 6902 operations (`[{op, path, value}]`) applied to a copy of the audience's editable fields. */
+function applyJsonPatch(current: Audience, operations: unknown[]): Body {
+  if (operations.length > MAX_PATCH_OPERATIONS) throw invalid("Request.Invalid", `at most ${MAX_PATCH_OPERATIONS} patch operations`);
+  const { id: _id, createdAt: _c, modifiedAt: _m, status: _s, ...editable } = current;
+  try {
+    return jsonPatch.applyPatch(structuredClone(editable), operations as Parameters<typeof jsonPatch.applyPatch>[1], true, true, true).newDocument as Body;
+  } catch (err) {
+    throw invalid("Request.Invalid", `JSON Patch: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+  }
+}
+
+export async function replaceAudience(ctx: Ctx, raw: string, body: Body | unknown[], patch: boolean): Promise<Result> {
   const current = await loadAudience(ctx, raw);
+  if (Array.isArray(body)) {
+    if (!patch) throw invalid("Request.Invalid", "The request body must be a JSON object");
+    const audience = audienceDraft(applyJsonPatch(current, body), ctx, current);
+    await checkAudienceGraph(ctx, audience);
+    await ctx.tx.put("audience", String(audience.id), audience as unknown as Body);
+    return { status: 200, body: renderAudience(audience) };
+  }
   let merged = body;
   if (patch) {
     const { targetRule, audienceRule, ...rest } = current;

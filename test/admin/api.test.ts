@@ -231,6 +231,22 @@ describe("audiences", () => {
   });
 });
 
+describe("audience PATCH with RFC 6902 operations", () => {
+  it("applies the operations, validates the result, and rejects bad operations", async () => {
+    const ids = await seed();
+    const ok = await t.call("PATCH", `/acme/target/audiences/${ids.a1}`, [
+      { op: "replace", path: "/name", value: "sale or promo" },
+      { op: "replace", path: "/targetRule/contains", value: ["sale", "promo"] },
+    ]);
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ id: ids.a1, name: "sale or promo", targetRule: { page: "url", contains: ["sale", "promo"] } });
+    expectErrorResponse(await t.call("PATCH", `/acme/target/audiences/${ids.a1}`, [{ op: "replace", path: "/targetRule/contains", value: "not a list" }]), 400, "Audience.Rule.Invalid");
+    expectErrorResponse(await t.call("PATCH", `/acme/target/audiences/${ids.a1}`, [{ op: "test", path: "/name", value: "other" }]), 400);
+    expectErrorResponse(await t.call("PATCH", `/acme/target/audiences/${ids.a1}`, [{ op: "add", path: "/__proto__/x", value: 1 }]), 400);
+    expect((await t.call("GET", `/acme/target/audiences/${ids.a1}`)).body.name).toBe("sale or promo");
+  });
+});
+
 describe("offers, mboxes, environments, properties, response tokens", () => {
   it("offers CRUD and list", async () => {
     const ids = await seed();
