@@ -133,7 +133,9 @@ describe("activities", () => {
     expect(list.body).toEqual({ total: 1, offset: 0, limit: 2147483647, activities: [expect.objectContaining({ id, type: "ab", state: "deactivated", priority: 999, name: "n2" })] });
     const log = await t.call("GET", `/acme/target/activities/${id}/changelog`);
     expect(log.body.activityChangelogs.map((e: any) => e.action)).toEqual(["created", "updated", "state", "priority", "name", "schedule"]);
-    expect((await t.call("DELETE", `/acme/target/activities/ab/${id}`, undefined, { accept: V3 })).status).toBe(200);
+    const deleted = await t.call("DELETE", `/acme/target/activities/ab/${id}`);
+    expect(deleted.status).toBe(200);
+    expect(deleted.body).toMatchObject({ id, options: expect.any(Array) });
     expectErrorResponse(await t.call("GET", `/acme/target/activities/ab/${id}`, undefined, { accept: V3 }), 404, "Resource.NotFound");
     expectErrorResponse(await t.call("GET", `/acme/target/activities/xt/${id}`, undefined, { accept: V3 }), 404);
   });
