@@ -4,8 +4,7 @@
  * `createAdminRuntime` builds the parts; `registerAdminRoutes` mounts them on a fastify app (used by
  * `odd serve` and by tests).
  */
-import { timingSafeEqual, createHash } from "node:crypto";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { adminPlugin, type AdminPluginOptions } from "./http";
 import { createMemoryAdminStore } from "./memory-store";
 import { openSqlAdminStore } from "./sql-store";
@@ -62,7 +61,7 @@ export async function openAdminStore(url: string): Promise<AdminStore> {
 }
 
 export interface AdminRoutesOptions {
-  authorize: AdminPluginOptions["authorize"];
+  authenticate: AdminPluginOptions["authenticate"];
   batch?: AdminPluginOptions["batch"];
 }
 
@@ -71,25 +70,8 @@ export async function registerAdminRoutes(app: FastifyInstance, runtime: AdminRu
   await app.register(adminPlugin, {
     service: runtime.service,
     publisher: runtime.publisher,
-    authorize: options.authorize,
+    authenticate: options.authenticate,
     ...(options.batch ? { batch: options.batch } : {}),
   });
   await app.register(artifactRoutes, { publisher: runtime.publisher });
-}
-
-const digest = (value: string) => createHash("sha256").update(value, "utf8").digest();
-
-/**
- * A bearer-token check: with `token` undefined every request passes (auth off, as for the rest of
- * the service); otherwise `Authorization: Bearer <token>` is compared as SHA-256 digests in
- * constant time.
- */
-export function bearerTokenAuthorizer(token: string | undefined): (request: FastifyRequest) => boolean {
-  if (token === undefined) return () => true;
-  const expected = digest(token);
-  return (request) => {
-    const header = request.headers.authorization;
-    const match = typeof header === "string" ? /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header) : null;
-    return timingSafeEqual(digest(match?.[1] ?? ""), expected) && match !== null;
-  };
 }

@@ -8,7 +8,6 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { DecisioningError } from "../errors";
 import { DECISIONING_METHODS, type DecisioningMethod } from "../client";
-import { defaultStoreUrl } from "../storage/url";
 
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = "127.0.0.1";
@@ -47,10 +46,6 @@ export interface ServerConfig {
   bodyLimit: number;
   logLevel: LogLevel;
   shutdownTimeout: number;
-  /** Store URL of authored data (Admin API): sqlite:<file>, postgres://…, or memory:. */
-  store: string;
-  /** Bearer token of the protected APIs (ODD_API_TOKEN); undefined = no token needed. */
-  apiToken: string | undefined;
 }
 
 /** Flag values as node:util parseArgs returns them (kebab-case keys). */
@@ -103,11 +98,6 @@ export const SETTINGS = [
     help: "max request body, bytes or with kb/mb suffix (default 1mb)",
   },
   { flag: "log-level", env: "LOG_LEVEL", help: `${LOG_LEVELS.join(" | ")} (default info)` },
-  {
-    flag: "store",
-    env: "ODD_STORE",
-    help: "store URL for authored data: sqlite:<file>, postgres://... or memory: (default sqlite:.odd/odd.db)",
-  },
   {
     flag: "shutdown-timeout",
     env: "ODD_SHUTDOWN_TIMEOUT",
@@ -276,7 +266,6 @@ export function resolveServerConfig(
     throw invalid("logLevel", `log level must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
   }
   const shutdown = get("shutdown-timeout");
-  const apiToken = env.ODD_API_TOKEN === undefined || env.ODD_API_TOKEN === "" ? undefined : env.ODD_API_TOKEN;
 
   return {
     port,
@@ -298,7 +287,5 @@ export function resolveServerConfig(
     logLevel: logLevel as LogLevel,
     shutdownTimeout:
       shutdown === undefined ? DEFAULT_SHUTDOWN_TIMEOUT : integer(shutdown, "shutdown-timeout", 1, 600_000),
-    store: get("store") ?? defaultStoreUrl(),
-    apiToken,
   };
 }

@@ -14,7 +14,8 @@
  */
 import { readFile } from "node:fs/promises";
 import type { FastifyInstance } from "fastify";
-import { bearerTokenAuthorizer, createAdminRuntime, openAdminStore, registerAdminRoutes, type AdminRuntime } from "../admin/index";
+import { createAdminRuntime, openAdminStore, registerAdminRoutes, type AdminRuntime } from "../admin/index";
+import { requireBearerToken } from "./auth";
 import { createPublishedArtifactSource } from "./published-source";
 import { TargetClient } from "../client";
 import type { ClientOptions } from "../client";
@@ -24,6 +25,7 @@ import type { ServerConfig } from "./config";
 import { clientLogger, createLogger, type PinoLogger } from "./logging";
 import { createServiceMetrics, type ServiceMetrics } from "./metrics";
 import { createOutboundFetch } from "./outbound";
+import { mountRepository, type RepositoryMount } from "./repository-mount";
 
 export { buildApp, type AppOptions, type DecisionClient } from "./app";
 export { resolveServerConfig, SETTINGS, type ServerConfig, type ConfigFlags, type ConfigEnv } from "./config";
@@ -36,6 +38,13 @@ export interface ServiceOptions {
   fetch?: FetchLike;
   /** Extra TargetClient options (tests: scheduler, telemetry, ...). */
   clientOptions?: Partial<ClientOptions>;
+  /** Serve the XCore repository too (`odd serve` always does; see src/server/repository-mount.ts). */
+  repository?: RepositoryMount;
+  /**
+   * The Admin API's store and token. Default: the repository's store and token when it is mounted
+   * (one store URL, one token for the service), else an in-memory store and no token.
+   */
+  admin?: { store?: string; apiToken?: string };
 }
 
 export interface Service {
@@ -69,7 +78,7 @@ export async function startService(config: ServerConfig, options: ServiceOptions
   });
   const isFile = !/^https?:/i.test(config.artifact);
   const admin = createAdminRuntime({
-    store: await openAdminStore(config.store),
+    store: await openAdminStore(options.admin?.store ?? options.repository?.config.store ?? "memory:"),
     publisher: {
       logger,
       // This service's own client decodes rules.bin with its organization id.
@@ -124,13 +133,22 @@ export async function startService(config: ServerConfig, options: ServiceOptions
     metrics,
     bodyLimit: config.bodyLimit,
   });
-  await registerAdminRoutes(app, admin, { authorize: bearerTokenAuthorizer(config.apiToken) });
+  await registerAdminRoutes(app, admin, { authenticate: requireBearerToken(options.admin?.apiToken ?? options.repository?.auth.apiToken) });
+
+  const repository = options.repository
+    ? await mountRepository(app, options.repository, config, logger).catch(async (err: unknown) => {
+        await client.close().catch(() => undefined);
+        await outbound.close().catch(() => undefined);
+        throw err;
+      })
+    : undefined;
 
   let closing: Promise<void> | undefined;
   const shutdown = () =>
     (closing ??= (async () => {
       logger.info("shutting down: draining in-flight requests");
       await app.close().catch((err: unknown) => logger.error({ err }, "closing the HTTP server failed"));
+      await repository?.close().catch((err: unknown) => logger.error({ err }, "closing the repository store failed"));
       const before = client.status().notifications;
       await client.close().catch((err: unknown) => logger.error({ err }, "closing the client failed"));
       await outbound.close().catch(() => undefined);
