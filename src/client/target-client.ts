@@ -13,6 +13,7 @@ import { closeRuntime, createRuntime, startRuntime } from "./composition";
 import { safeCall } from "./events";
 import type { ClientOptions, DecisioningMethod, EventListener } from "./options";
 import * as pipeline from "./pipeline";
+import { webPlatform, type ClientPlatform } from "./platform";
 import { artifactFreshness, type ArtifactFreshness, type GetOffersResult } from "./result";
 import type { ClientRuntime } from "./runtime";
 
@@ -40,16 +41,19 @@ export class TargetClient {
     return visitorCookieName(organizationId);
   }
 
+  /** The runtime's ports. A web platform here; the Node entry's subclass (./node) sets Node's. */
+  protected static platform: ClientPlatform = webPlatform;
+
   /** Creates a client synchronously; readiness is signalled by `clientReady` and `ready()`. */
   static create(options: ClientOptions): TargetClient {
-    return new TargetClient(INTERNAL, options);
+    return new this(INTERNAL, options);
   }
 
   readonly #rt: ClientRuntime;
 
   constructor(token: symbol, options: ClientOptions) {
     if (token !== INTERNAL) throw new Error("Please use TargetClient.create static method instead");
-    this.#rt = createRuntime(options);
+    this.#rt = createRuntime(options, (new.target as typeof TargetClient).platform);
     startRuntime(this.#rt, () => pipeline.pingLocationHint(this.#rt));
   }
 
