@@ -173,7 +173,8 @@ function registerInstanceRoutes(app: FastifyInstance, repository: Repository, he
   app.post("/:containerId/instances", async (request, reply) => {
     const { containerId } = ids(request);
     const { schema, body } = writeBody(request, "instance");
-    const { record, receipt } = await repository.create(containerId, schema ?? queryParams(request).schema?.[0], body, callerOf(request));
+    const querySchema = queryParams(request).schema?.[0]?.replace(/^"(.*)"$/s, "$1");
+    const { record, receipt } = await repository.create(containerId, schema ?? querySchema, body, callerOf(request));
     reply.header("location", `/${containerId}/instances/${record.instanceId}`).header("content-base", helpers.contentBase(request));
     return sendReceipt(reply, 201, receipt);
   });
