@@ -16,13 +16,13 @@ import type { FastifyInstance } from "fastify";
 import { TargetClient } from "../client";
 import type { ClientOptions } from "../client";
 import type { FetchLike } from "../platform/http";
-import { buildApp } from "./app";
+import { buildApp, type ServicePlugin } from "./app";
 import type { ServerConfig } from "./config";
 import { clientLogger, createLogger, type PinoLogger } from "./logging";
 import { createServiceMetrics, type ServiceMetrics } from "./metrics";
 import { createOutboundFetch } from "./outbound";
 
-export { buildApp, type AppOptions, type DecisionClient } from "./app";
+export { buildApp, registerPlugin, type AppOptions, type DecisionClient, type ServicePlugin } from "./app";
 export { resolveServerConfig, SETTINGS, type ServerConfig, type ConfigFlags, type ConfigEnv } from "./config";
 export { createServiceMetrics, type ServiceMetrics } from "./metrics";
 export { installShutdownHandlers, type ShutdownOptions } from "./shutdown";
@@ -33,6 +33,8 @@ export interface ServiceOptions {
   fetch?: FetchLike;
   /** Extra TargetClient options (tests: scheduler, telemetry, ...). */
   clientOptions?: Partial<ClientOptions>;
+  /** Further APIs to serve beside the Delivery API (see ServicePlugin in ./app). */
+  plugins?: readonly ServicePlugin<any>[];
 }
 
 export interface Service {
@@ -53,15 +55,8 @@ function describeUpstream(upstream: ServerConfig["upstream"]): string {
   return upstream ? upstream.origin + upstream.pathname.replace(/\/+$/, "") : "adobe-edge";
 }
 
-export async function startService(config: ServerConfig, options: ServiceOptions = {}): Promise<Service> {
-  const logger = options.logger ?? createLogger(config.logLevel);
-  // The metrics need the client, the client needs the fetch: the fetch reports through this holder.
-  const holder: { metrics?: ServiceMetrics } = {};
-  const outbound = createOutboundFetch({
-    upstream: config.upstream,
-    onRequest: (endpoint, outcome) => holder.metrics?.outbound(endpoint, outcome),
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  });
+/** The service's TargetClient: configured from the server config, HTTP through the outbound fetch. */
+function createServiceClient(config: ServerConfig, options: ServiceOptions, logger: PinoLogger, fetchApi: FetchLike) {
   const isFile = !/^https?:/i.test(config.artifact);
   const client = TargetClient.create({
     client: config.client,
@@ -69,7 +64,7 @@ export async function startService(config: ServerConfig, options: ServiceOptions
     decisioningMethod: config.decisioningMethod,
     artifactLocation: config.artifact,
     watchArtifactFile: isFile,
-    fetchApi: outbound.fetch,
+    fetchApi,
     logger: clientLogger(logger),
     ...(config.pollingInterval !== undefined ? { pollingInterval: config.pollingInterval } : {}),
     ...(config.notificationFlushInterval !== undefined
@@ -81,8 +76,6 @@ export async function startService(config: ServerConfig, options: ServiceOptions
       : {}),
     ...options.clientOptions,
   });
-  const metrics = createServiceMetrics(client);
-  holder.metrics = metrics;
   client.on("clientReady", () => {
     const artifact = client.status().artifact;
     logger.info({ artifactVersion: artifact?.version, source: artifact?.source }, "client ready");
@@ -90,7 +83,41 @@ export async function startService(config: ServerConfig, options: ServiceOptions
   client.on("artifactUpdated", (event) =>
     logger.info({ version: event.version, source: event.source }, "artifact updated"),
   );
+  return client;
+}
 
+function logListening(logger: PinoLogger, config: ServerConfig, url: string, port: number): void {
+  logger.info(
+    {
+      url,
+      port,
+      client: config.client,
+      decisioningMethod: config.decisioningMethod,
+      artifact: config.artifact.replace(/[?#].*$/, ""),
+      upstream: describeUpstream(config.upstream),
+      bodyLimit: config.bodyLimit,
+    },
+    "listening",
+  );
+  if (config.upstream === "off") {
+    logger.info(
+      "upstream is off: remote decisions fail and notifications are not delivered (counted as failed)",
+    );
+  }
+}
+
+export async function startService(config: ServerConfig, options: ServiceOptions = {}): Promise<Service> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  // The metrics need the client, the client needs the fetch: the fetch reports through this holder.
+  const holder: { metrics?: ServiceMetrics } = {};
+  const outbound = createOutboundFetch({
+    upstream: config.upstream,
+    onRequest: (endpoint, outcome) => holder.metrics?.outbound(endpoint, outcome),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  const client = createServiceClient(config, options, logger, outbound.fetch);
+  const metrics = createServiceMetrics(client);
+  holder.metrics = metrics;
   const app = buildApp({
     client,
     clientCode: config.client,
@@ -98,6 +125,7 @@ export async function startService(config: ServerConfig, options: ServiceOptions
     logger,
     metrics,
     bodyLimit: config.bodyLimit,
+    ...(options.plugins ? { plugins: options.plugins } : {}),
   });
 
   let closing: Promise<void> | undefined;
@@ -129,22 +157,6 @@ export async function startService(config: ServerConfig, options: ServiceOptions
   const port = typeof address === "object" && address ? address.port : config.port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
-  logger.info(
-    {
-      url,
-      port,
-      client: config.client,
-      decisioningMethod: config.decisioningMethod,
-      artifact: config.artifact.replace(/[?#].*$/, ""),
-      upstream: describeUpstream(config.upstream),
-      bodyLimit: config.bodyLimit,
-    },
-    "listening",
-  );
-  if (config.upstream === "off") {
-    logger.info(
-      "upstream is off: remote decisions fail and notifications are not delivered (counted as failed)",
-    );
-  }
+  logListening(logger, config, url, port);
   return { app, client, metrics, logger, config, url, port, close: shutdown };
 }
