@@ -55,7 +55,7 @@ export interface Decision {
  * no usable visitor id, a requestId, and `context.geo`. Returns a new request; the input is not
  * modified.
  */
-export function validateDecisionRequest(
+export function prepareDecisionRequest(
   request: DeliveryRequest,
   targetLocationHint: string | undefined,
   uuid: () => string,

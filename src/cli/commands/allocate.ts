@@ -8,7 +8,7 @@ import { compileArtifact, type CompiledArtifact, type CompiledRule } from "../..
 import { computeAllocation, visitorIdForAllocation } from "../../engine/allocation";
 import { isTruthy } from "../../engine/conditions";
 import { createBaseContext, createRuleContext, type BaseContext } from "../../engine/context";
-import { validateDecisionRequest } from "../../engine/decide";
+import { prepareDecisionRequest } from "../../engine/decide";
 import type { DeliveryRequest, VisitorId } from "../../protocol/delivery";
 import { randomId } from "../../platform/ids";
 import { envValue, EXIT_OK, flag, str, strList, UsageError, type Command } from "../args";
@@ -74,7 +74,7 @@ export function allocateVisitor(input: AllocateInput): {
     context: { channel: "web" },
     ...(input.propertyToken ? { property: { token: input.propertyToken } } : {}),
   };
-  const validated = validateDecisionRequest(request, undefined, randomId);
+  const validated = prepareDecisionRequest(request, undefined, randomId);
   const allocationId = visitorIdForAllocation(validated.id, randomId);
   const base: BaseContext = createBaseContext(validated, input.now);
   const activities = new Map<unknown, ActivityAllocation>();
