@@ -17,6 +17,7 @@
 import { DecisioningError } from "../errors";
 import type { Scheduler, TimerHandle } from "../platform/scheduler";
 import type { Backoff } from "../primitives/backoff";
+import { numberOption } from "../primitives/options";
 
 export interface PollerOptions {
   scheduler: Scheduler;
@@ -61,8 +62,7 @@ function guard(fn: () => void): void {
 
 function retryAfterOf(err: unknown): number | undefined {
   if (!DecisioningError.is(err)) return undefined;
-  const v = err.details?.retryAfterMs;
-  return typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : undefined;
+  return numberOption(err.details?.retryAfterMs, undefined, { min: 0 });
 }
 
 /**

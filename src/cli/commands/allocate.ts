@@ -14,7 +14,7 @@ import { randomId } from "../../platform/ids";
 import { envValue, EXIT_OK, flag, str, strList, UsageError, type Command } from "../args";
 import { json, loadArtifact, writeOutput } from "../io";
 import { parseNow } from "./decide";
-import { ARTIFACT_OPTIONS, artifactIdentity } from "./common";
+import { ARTIFACT_OPTIONS, ARTIFACT_SOURCE_OPTION, artifactIdentity } from "./common";
 
 const ID_TYPES = ["tntId", "marketingCloudVisitorId", "thirdPartyId"] as const;
 type IdType = (typeof ID_TYPES)[number];
@@ -142,12 +142,7 @@ export const allocateCommand: Command = {
   minPositionals: 1,
   maxPositionals: 1,
   options: {
-    artifact: {
-      type: "string",
-      short: "a",
-      value: "FILE|URL|-",
-      help: "the artifact (rules.json or rules.bin); required",
-    },
+    artifact: ARTIFACT_SOURCE_OPTION,
     mbox: { type: "string", short: "m", multiple: true, value: "NAME", help: "only this mbox" },
     view: { type: "string", multiple: true, value: "NAME", help: "only this view" },
     "id-type": {
