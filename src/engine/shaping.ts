@@ -20,7 +20,10 @@ export interface GeoTokensSource {
 }
 
 /** The response tokens that do not depend on the rule: decisioning method and geo. */
-export function requestResponseTokens(allowed: ReadonlySet<string>, geo: GeoTokensSource): Record<string, unknown> {
+export function requestResponseTokens(
+  allowed: ReadonlySet<string>,
+  geo: GeoTokensSource,
+): Record<string, unknown> {
   const tokens: Record<string, unknown> = { "activity.decisioningMethod": "on-device" };
   if (allowed.has("geo.city") && geo.city !== undefined) tokens["geo.city"] = geo.city;
   if (allowed.has("geo.country") && geo.country !== undefined) tokens["geo.country"] = geo.country;
@@ -87,14 +90,20 @@ function applyTemplate(template: MacroTemplate, detail: Record<string, unknown>)
   return out;
 }
 
-/** One option of a matched consequence as it appears in the response. */
+/**
+ * One option of a matched consequence as it appears in the response. Its response tokens are the
+ * rule's meta tokens, the decisioning method, then the request's geo tokens (`geoTokens`, from
+ * {@link requestResponseTokens}, undefined when there are none).
+ */
 export function finishOption(
   option: Readonly<ArtifactOption>,
   rule: CompiledRule,
   detail: Record<string, unknown>,
-  requestTokens: Record<string, unknown>,
+  geoTokens: Record<string, unknown> | undefined,
 ): ResponseOption {
-  const out: ResponseOption = { ...option, responseTokens: { ...rule.metaTokens, ...requestTokens } };
+  const responseTokens =
+    geoTokens === undefined ? { ...rule.baseTokens } : { ...rule.baseTokens, ...geoTokens };
+  const out: ResponseOption = { ...option, responseTokens };
   const macros = rule.macros?.get(option);
   if (macros) {
     if (macros.kind === "html") {

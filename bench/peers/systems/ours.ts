@@ -90,16 +90,12 @@ export const oursEngine: System = {
   title: "ours engine entry",
   version: ownVersion,
   async create(job): Promise<Decider> {
-    const { compileArtifact } = await import("../../../src/engine/compile");
-    const { decide, validateDecisionRequest } = await import("../../../src/engine/decide");
-    const { randomId } = await import("../../../src/platform/defaults");
-    const compiled = compileArtifact(peersArtifact() as never);
+    const { compile, decide } = await import("../../../src/engine/index");
+    const compiled = compile(peersArtifact());
     const mboxes = mboxList(job);
     return {
-      call(i) {
-        const validated = validateDecisionRequest(request(job, mboxes, i) as never, "28", randomId);
-        return decide(compiled, validated, { client: CLIENT, now: Date.now(), uuid: randomId });
-      },
+      call: (i) =>
+        decide(compiled, request(job, mboxes, i) as never, { client: CLIENT, targetLocationHint: "28" }),
       answers: (result) =>
         experiences(
           job,
