@@ -1,4 +1,4 @@
-import type { VisitorId } from "./types";
+import type { VisitorId } from "../protocol/delivery";
 
 /**
  * Target's bucketing: MurmurHash3 x86 32-bit (seed 0) over the UTF-16LE bytes of

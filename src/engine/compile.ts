@@ -9,7 +9,7 @@ import { allocationPrefix } from "./allocation";
 import { checkCondition, compileCondition, type CompiledCondition } from "./conditions";
 import { conditionReads, READS_ALL } from "./reads";
 import { compileMacroTemplate, type OptionMacros } from "./shaping";
-import type { ResponseOption } from "./types";
+import type { ResponseOption } from "../protocol/delivery";
 
 /**
  * Compiling an artifact happens once, when it arrives: rules are indexed by mbox and view name,

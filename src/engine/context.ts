@@ -1,6 +1,6 @@
 import { buildMboxContext } from "./params";
 import { READS_GEO, READS_PAGE, READS_PARAMETERS, READS_REFERRING, READS_TIME, READS_USER } from "./reads";
-import type { DeliveryRequest, RequestDetails } from "./types";
+import type { DeliveryRequest, RequestDetails } from "../protocol/delivery";
 import { parseUrlContext, type UrlContext } from "./url";
 import { parseUserAgent } from "./user-agent";
 

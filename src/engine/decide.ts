@@ -16,7 +16,7 @@ import type {
   ResponseMetric,
   ResponseOption,
   VisitorId,
-} from "./types";
+} from "../protocol/delivery";
 
 /**
  * The decision: pure and synchronous. Given a compiled artifact and a validated Delivery request,

@@ -9,16 +9,16 @@
  * const compiled = compile(JSON.parse(artifactText));
  * const { response, notifications } = decide(compiled, deliveryRequest, { client: "acme" });
  */
-import { uuid as randomId } from "../remote/ids";
+import { randomId } from "../platform/ids";
 import { DecisioningError } from "../errors";
 import type { Artifact } from "../artifact/schema";
 import { compileArtifact, type CompiledArtifact } from "./compile";
 import { decide as decideValidated } from "./decide";
 import { prepareRequest } from "./prepare";
-import type { DeliveryRequest, DeliveryResponse, Notification } from "./types";
+import type { DeliveryRequest, DeliveryResponse, Notification } from "../protocol/delivery";
 
 export type { CompiledArtifact } from "./compile";
-export type { DeliveryRequest, DeliveryResponse, Notification } from "./types";
+export type { DeliveryRequest, DeliveryResponse, Notification } from "../protocol/delivery";
 
 /**
  * Compiles an artifact (the parsed JSON of `rules.json`). Throws a `DecisioningError`:

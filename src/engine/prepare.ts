@@ -8,7 +8,7 @@ import type {
   RequestDetails,
   ViewRequest,
   VisitorId,
-} from "./types";
+} from "../protocol/delivery";
 
 /**
  * Checking and normalising a caller's Delivery request for a decision, in one pass: what the

@@ -1,6 +1,5 @@
 import type { ArtifactOption } from "../artifact/schema";
-import type { CompiledRule } from "./compile";
-import type { ResponseOption } from "./types";
+import type { ResponseOption } from "../protocol/delivery";
 
 /**
  * Per-request parts of response shaping (spec §5.6): response tokens and campaign macros.
@@ -90,6 +89,13 @@ function applyTemplate(template: MacroTemplate, detail: Record<string, unknown>)
   return out;
 }
 
+/** What option shaping reads of a compiled rule (the compiler's CompiledRule has these). */
+export interface ShapingRule {
+  /** Meta tokens plus the decisioning method (see compile.ts). */
+  readonly baseTokens: Readonly<Record<string, unknown>>;
+  readonly macros: ReadonlyMap<Readonly<ArtifactOption>, OptionMacros> | undefined;
+}
+
 /**
  * One option of a matched consequence as it appears in the response. Its response tokens are the
  * rule's meta tokens, the decisioning method, then the request's geo tokens (`geoTokens`, from
@@ -97,7 +103,7 @@ function applyTemplate(template: MacroTemplate, detail: Record<string, unknown>)
  */
 export function finishOption(
   option: Readonly<ArtifactOption>,
-  rule: CompiledRule,
+  rule: ShapingRule,
   detail: Record<string, unknown>,
   geoTokens: Record<string, unknown> | undefined,
 ): ResponseOption {
