@@ -133,8 +133,7 @@ function substr(source: any, start: any, end: any): string {
   return String(source).substr(start, end);
 }
 
-const compileArgs = (args: readonly unknown[], depth: number): Node[] =>
-  args.map((a) => compileNode(a, depth + 1));
+const compileArgs = (args: readonly unknown[], depth: number): Node[] => args.map((a) => compileNode(a, depth + 1));
 const allConst = (nodes: readonly Node[]): boolean => nodes.every((n) => n.k === 0);
 const arg = (nodes: readonly Node[], i: number): Node => nodes[i] ?? konst(undefined);
 
@@ -151,10 +150,7 @@ function fold(node: Node, operands: readonly Node[]): Node {
 
 /** Operands beyond an operator's arity are still evaluated by the reference (they may throw). */
 function withExtras(node: Node, nodes: readonly Node[], used: number): Node {
-  const extras = nodes
-    .slice(used)
-    .filter((n) => n.k === 1)
-    .map(fnOf);
+  const extras = nodes.slice(used).filter((n) => n.k === 1).map(fnOf);
   if (extras.length === 0) return node;
   const main = fnOf(node);
   return dyn((d) => {
@@ -169,11 +165,9 @@ function fixed(arity: 1 | 2 | 3, op: (a: any, b: any, c: any) => any): Builder {
     const nodes = compileArgs(args, depth);
     const [f, g, h] = [0, 1, 2].map((i) => fnOf(arg(nodes, i))) as [Fn, Fn, Fn];
     const node =
-      arity === 1
-        ? dyn((d) => op(f(d), undefined, undefined))
-        : arity === 2
-          ? dyn((d) => op(f(d), g(d), undefined))
-          : dyn((d) => op(f(d), g(d), h(d)));
+      arity === 1 ? dyn((d) => op(f(d), undefined, undefined))
+      : arity === 2 ? dyn((d) => op(f(d), g(d), undefined))
+      : dyn((d) => op(f(d), g(d), h(d)));
     return withExtras(fold(node, nodes.slice(0, arity)), nodes, arity);
   };
 }
@@ -183,10 +177,7 @@ function variadic(run: (fns: readonly Fn[], d: any) => any): Builder {
   return (args, depth) => {
     const nodes = compileArgs(args, depth);
     const fns = nodes.map(fnOf);
-    return fold(
-      dyn((d) => run(fns, d)),
-      nodes,
-    );
+    return fold(dyn((d) => run(fns, d)), nodes);
   };
 }
 
@@ -194,70 +185,24 @@ type Cmp = (a: any, b: any) => boolean;
 type CmpShapes = [cd: (a: any, g: Fn) => Fn, dc: (f: Fn, b: any) => Fn, dd: (f: Fn, g: Fn) => Fn, op: Cmp];
 // One closure per (operator, operand shape) so that every hot call site stays monomorphic.
 const COMPARISONS: Record<string, CmpShapes> = {
-  "==": [
-    (a, g) => (d) => a == g(d),
-    (f, b) => (d) => f(d) == b,
-    (f, g) => (d) => f(d) == g(d),
-    (a, b) => a == b,
-  ],
-  "!=": [
-    (a, g) => (d) => a != g(d),
-    (f, b) => (d) => f(d) != b,
-    (f, g) => (d) => f(d) != g(d),
-    (a, b) => a != b,
-  ],
-  "===": [
-    (a, g) => (d) => a === g(d),
-    (f, b) => (d) => f(d) === b,
-    (f, g) => (d) => f(d) === g(d),
-    (a, b) => a === b,
-  ],
-  "!==": [
-    (a, g) => (d) => a !== g(d),
-    (f, b) => (d) => f(d) !== b,
-    (f, g) => (d) => f(d) !== g(d),
-    (a, b) => a !== b,
-  ],
+  "==": [(a, g) => (d) => a == g(d), (f, b) => (d) => f(d) == b, (f, g) => (d) => f(d) == g(d), (a, b) => a == b],
+  "!=": [(a, g) => (d) => a != g(d), (f, b) => (d) => f(d) != b, (f, g) => (d) => f(d) != g(d), (a, b) => a != b],
+  "===": [(a, g) => (d) => a === g(d), (f, b) => (d) => f(d) === b, (f, g) => (d) => f(d) === g(d), (a, b) => a === b],
+  "!==": [(a, g) => (d) => a !== g(d), (f, b) => (d) => f(d) !== b, (f, g) => (d) => f(d) !== g(d), (a, b) => a !== b],
   ">": [(a, g) => (d) => a > g(d), (f, b) => (d) => f(d) > b, (f, g) => (d) => f(d) > g(d), (a, b) => a > b],
-  ">=": [
-    (a, g) => (d) => a >= g(d),
-    (f, b) => (d) => f(d) >= b,
-    (f, g) => (d) => f(d) >= g(d),
-    (a, b) => a >= b,
-  ],
+  ">=": [(a, g) => (d) => a >= g(d), (f, b) => (d) => f(d) >= b, (f, g) => (d) => f(d) >= g(d), (a, b) => a >= b],
   "<": [(a, g) => (d) => a < g(d), (f, b) => (d) => f(d) < b, (f, g) => (d) => f(d) < g(d), (a, b) => a < b],
-  "<=": [
-    (a, g) => (d) => a <= g(d),
-    (f, b) => (d) => f(d) <= b,
-    (f, g) => (d) => f(d) <= g(d),
-    (a, b) => a <= b,
-  ],
+  "<=": [(a, g) => (d) => a <= g(d), (f, b) => (d) => f(d) <= b, (f, g) => (d) => f(d) <= g(d), (a, b) => a <= b],
 };
 // The 3-operand "between" forms of < and <= (the third operand evaluating to undefined means 2-operand).
 const BETWEEN: Record<string, [cdc: (a: any, g: Fn, c: any) => Fn, ddd: (f: Fn, g: Fn, h: Fn) => Fn]> = {
   "<": [
-    (a, g, c) => (d) => {
-      const b = g(d);
-      return a < b && b < c;
-    },
-    (f, g, h) => (d) => {
-      const a = f(d),
-        b = g(d),
-        c = h(d);
-      return c === undefined ? a < b : a < b && b < c;
-    },
+    (a, g, c) => (d) => { const b = g(d); return a < b && b < c; },
+    (f, g, h) => (d) => { const a = f(d), b = g(d), c = h(d); return c === undefined ? a < b : a < b && b < c; },
   ],
   "<=": [
-    (a, g, c) => (d) => {
-      const b = g(d);
-      return a <= b && b <= c;
-    },
-    (f, g, h) => (d) => {
-      const a = f(d),
-        b = g(d),
-        c = h(d);
-      return c === undefined ? a <= b : a <= b && b <= c;
-    },
+    (a, g, c) => (d) => { const b = g(d); return a <= b && b <= c; },
+    (f, g, h) => (d) => { const a = f(d), b = g(d), c = h(d); return c === undefined ? a <= b : a <= b && b <= c; },
   ],
 };
 
@@ -268,19 +213,13 @@ function comparison(op: string): Builder {
     const nodes = compileArgs(args, depth);
     const [A, B, C] = [arg(nodes, 0), arg(nodes, 1), arg(nodes, 2)];
     if (between && !(C.k === 0 && C.v === undefined)) {
-      const node =
-        A.k === 0 && B.k === 1 && C.k === 0
-          ? dyn(between[0](A.v, B.f, C.v))
-          : dyn(between[1](fnOf(A), fnOf(B), fnOf(C)));
+      const node = A.k === 0 && B.k === 1 && C.k === 0 ? dyn(between[0](A.v, B.f, C.v)) : dyn(between[1](fnOf(A), fnOf(B), fnOf(C)));
       return withExtras(fold(node, [A, B, C]), nodes, 3);
     }
     let node: Node;
     if (A.k === 0 && B.k === 0) {
       const [a, b] = [A.v, B.v];
-      node = fold(
-        dyn(() => pure(a, b)),
-        [A, B],
-      );
+      node = fold(dyn(() => pure(a, b)), [A, B]);
     } else if (A.k === 0) node = dyn(cd(A.v, fnOf(B)));
     else if (B.k === 0) node = dyn(dc(A.f, B.v));
     else node = dyn(dd(A.f, B.f));
@@ -293,26 +232,20 @@ const buildIn: Builder = (args, depth) => {
   const [A, B] = [arg(nodes, 0), arg(nodes, 1)];
   let node: Node;
   if (A.k === 0 && B.k === 1) {
-    const a = A.v,
-      g = B.f;
+    const a = A.v, g = B.f;
     node = dyn((d) => {
       const b = g(d);
       return typeof b === "string" ? b !== "" && b.indexOf(a as string) !== -1 : inOp(a, b);
     });
   } else if (A.k === 1 && B.k === 0 && Array.isArray(B.v) && B.v.length >= 8) {
-    const set = new Set<unknown>(B.v),
-      f = A.f;
+    const set = new Set<unknown>(B.v), f = A.f;
     node = dyn((d) => {
       const a = f(d);
       return a === a && set.has(a); // indexOf never finds NaN
     });
   } else {
-    const f = fnOf(A),
-      g = fnOf(B);
-    node = fold(
-      dyn((d) => inOp(f(d), g(d))),
-      [A, B],
-    );
+    const f = fnOf(A), g = fnOf(B);
+    node = fold(dyn((d) => inOp(f(d), g(d))), [A, B]);
   }
   return withExtras(node, nodes, 2);
 };
@@ -323,13 +256,11 @@ const buildVar: Builder = (args, depth) => {
   let node: Node;
   if (P.k === 0 && D.k === 0 && isPrimitive(P.v)) {
     const path = P.v;
-    node =
-      path === undefined || path === "" || path === null
-        ? dyn((d) => d)
-        : dyn(getter(String(path).split("."), D.v === undefined ? null : D.v));
+    node = path === undefined || path === "" || path === null
+      ? dyn((d) => d)
+      : dyn(getter(String(path).split("."), D.v === undefined ? null : D.v));
   } else {
-    const p = fnOf(P),
-      q = fnOf(D);
+    const p = fnOf(P), q = fnOf(D);
     node = dyn((d) => lookup(d, p(d), q(d)));
   }
   return withExtras(node, nodes, 2);
@@ -346,29 +277,17 @@ function logical(isAnd: boolean): Builder {
     if (fns.length === 2) {
       const [f, g] = fns as [Fn, Fn];
       node = isAnd
-        ? dyn((d) => {
-            const a = f(d);
-            return truthy(a) ? g(d) : a;
-          })
-        : dyn((d) => {
-            const a = f(d);
-            return truthy(a) ? a : g(d);
-          });
+        ? dyn((d) => { const a = f(d); return truthy(a) ? g(d) : a; })
+        : dyn((d) => { const a = f(d); return truthy(a) ? a : g(d); });
     } else {
       const last = fns.length - 1;
       node = isAnd
         ? dyn((d) => {
-            for (let i = 0; i < last; i++) {
-              const v = fns[i]!(d);
-              if (!truthy(v)) return v;
-            }
+            for (let i = 0; i < last; i++) { const v = fns[i]!(d); if (!truthy(v)) return v; }
             return fns[last]!(d);
           })
         : dyn((d) => {
-            for (let i = 0; i < last; i++) {
-              const v = fns[i]!(d);
-              if (truthy(v)) return v;
-            }
+            for (let i = 0; i < last; i++) { const v = fns[i]!(d); if (truthy(v)) return v; }
             return fns[last]!(d);
           });
     }
@@ -408,19 +327,12 @@ function scoped(op: string): Builder {
     const each = (x: unknown): boolean => truthy(inner(x));
     switch (op) {
       case "map":
-        return dyn((d) => {
-          const a = src(d);
-          return Array.isArray(a) ? a.map((x) => inner(x)) : [];
-        });
+        return dyn((d) => { const a = src(d); return Array.isArray(a) ? a.map((x) => inner(x)) : []; });
       case "filter":
-        return dyn((d) => {
-          const a = src(d);
-          return Array.isArray(a) ? a.filter(each) : [];
-        });
+        return dyn((d) => { const a = src(d); return Array.isArray(a) ? a.filter(each) : []; });
       case "reduce":
         return dyn((d) => {
-          const a = src(d),
-            initial = init(d);
+          const a = src(d), initial = init(d);
           if (!Array.isArray(a)) return initial;
           return a.reduce((accumulator, current) => inner({ current, accumulator }), initial);
         });
@@ -461,89 +373,31 @@ const BUILDERS = new Map<string, Builder>([
   ["/", fixed(2, (a, b) => a / b)],
   ["%", fixed(2, (a, b) => a % b)],
   ["substr", fixed(3, substr)],
-  [
-    "+",
-    variadic((fns, d) => {
-      let s = 0;
-      for (const f of fns) s += toNum(f(d));
-      return s;
-    }),
-  ],
-  [
-    "*",
-    variadic((fns, d) => {
-      if (fns.length === 0) return ([] as number[]).reduce((a, b) => a * b); // TypeError, as the reference
-      let acc: any = fns[0]!(d);
-      for (let i = 1; i < fns.length; i++) acc = toNum(acc) * toNum(fns[i]!(d));
-      return acc;
-    }),
-  ],
-  [
-    "min",
-    variadic((fns, d) => {
-      let m = Infinity;
-      for (const f of fns) m = Math.min(m, f(d));
-      return m;
-    }),
-  ],
-  [
-    "max",
-    variadic((fns, d) => {
-      let m = -Infinity;
-      for (const f of fns) m = Math.max(m, f(d));
-      return m;
-    }),
-  ],
-  [
-    "cat",
-    variadic((fns, d) => {
-      let s = "";
-      for (const f of fns) {
-        const v = f(d);
-        s += v == null ? "" : String(v);
-      }
-      return s;
-    }),
-  ],
-  [
-    "merge",
-    variadic((fns, d) => {
-      let r: unknown[] = [];
-      for (const f of fns) r = r.concat(f(d));
-      return r;
-    }),
-  ],
-  [
-    "missing",
-    (args, depth) => {
-      const fns = compileArgs(args, depth).map(fnOf);
-      return dyn((d) =>
-        missingOf(
-          fns.map((f) => f(d)),
-          d,
-        ),
-      );
-    },
-  ],
-  [
-    "missing_some",
-    (args, depth) => {
-      const nodes = compileArgs(args, depth);
-      const need = fnOf(arg(nodes, 0)),
-        options = fnOf(arg(nodes, 1));
-      return withExtras(
-        dyn((d) => {
-          const n = need(d),
-            opts = options(d);
-          const vals = Array.isArray(opts) ? opts.map((o) => applyDynamic(o, d)) : [applyDynamic(opts, d)];
-          const missing = missingOf(vals, d);
-          return opts.length - missing.length >= n ? [] : missing;
-        }),
-        nodes,
-        2,
-      );
-    },
-  ],
+  ["+", variadic((fns, d) => { let s = 0; for (const f of fns) s += toNum(f(d)); return s; })],
+  ["*", variadic((fns, d) => {
+    if (fns.length === 0) return ([] as number[]).reduce((a, b) => a * b); // TypeError, as the reference
+    let acc: any = fns[0]!(d);
+    for (let i = 1; i < fns.length; i++) acc = toNum(acc) * toNum(fns[i]!(d));
+    return acc;
+  })],
+  ["min", variadic((fns, d) => { let m = Infinity; for (const f of fns) m = Math.min(m, f(d)); return m; })],
+  ["max", variadic((fns, d) => { let m = -Infinity; for (const f of fns) m = Math.max(m, f(d)); return m; })],
+  ["cat", variadic((fns, d) => { let s = ""; for (const f of fns) { const v = f(d); s += v == null ? "" : String(v); } return s; })],
+  ["merge", variadic((fns, d) => { let r: unknown[] = []; for (const f of fns) r = r.concat(f(d)); return r; })],
+  ["missing", (args, depth) => {
+    const fns = compileArgs(args, depth).map(fnOf);
+    return dyn((d) => missingOf(fns.map((f) => f(d)), d));
+  }],
+  ["missing_some", (args, depth) => {
+    const nodes = compileArgs(args, depth);
+    const need = fnOf(arg(nodes, 0)), options = fnOf(arg(nodes, 1));
+    return withExtras(dyn((d) => {
+      const n = need(d), opts = options(d);
+      const vals = Array.isArray(opts) ? opts.map((o) => applyDynamic(o, d)) : [applyDynamic(opts, d)];
+      const missing = missingOf(vals, d);
+      return opts.length - missing.length >= n ? [] : missing;
+    }), nodes, 2);
+  }],
 ]);
 
 /**
@@ -584,13 +438,9 @@ function compileNode(logic: unknown, depth: number): Node {
       const sub = logic;
       return dyn((d) => jsonLogic.apply(sub as never, d));
     }
-    throw new DecisioningError(
-      "ODE_ERR_ARTIFACT_UNKNOWN_OPERATOR",
-      `Unsupported json-logic operator "${op.slice(0, 100)}"`,
-      {
-        details: { operator: op },
-      },
-    );
+    throw new DecisioningError("ODE_ERR_ARTIFACT_UNKNOWN_OPERATOR", `Unsupported json-logic operator "${op.slice(0, 100)}"`, {
+      details: { operator: op },
+    });
   }
   const values = logic[op];
   return build(Array.isArray(values) ? values : [values], depth);
@@ -628,13 +478,9 @@ export function checkCondition(logic: unknown, depth = 0): void {
   const op = Object.keys(logic)[0]!;
   if (!BUILDERS.has(op)) {
     if (jsonLogicKnows(op)) return;
-    throw new DecisioningError(
-      "ODE_ERR_ARTIFACT_UNKNOWN_OPERATOR",
-      `Unsupported json-logic operator "${op.slice(0, 100)}"`,
-      {
-        details: { operator: op },
-      },
-    );
+    throw new DecisioningError("ODE_ERR_ARTIFACT_UNKNOWN_OPERATOR", `Unsupported json-logic operator "${op.slice(0, 100)}"`, {
+      details: { operator: op },
+    });
   }
   checkCondition(logic[op], depth + 1);
 }

@@ -65,13 +65,7 @@ export class ModeTracer {
     private readonly environment: unknown,
   ) {}
 
-  traceRequest(
-    mode: string,
-    requestType: "mbox" | "view",
-    detail: object,
-    pageUrl: unknown,
-    host: unknown,
-  ): void {
+  traceRequest(mode: string, requestType: "mbox" | "view", detail: object, pageUrl: unknown, host: unknown): void {
     this.#request = { pageURL: pageUrl, host, [requestType]: { ...detail, type: mode } };
   }
 

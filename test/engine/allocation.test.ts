@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
 import path from "node:path";
-import {
-  allocationForDeviceId,
-  computeAllocation,
-  hashUnencodedChars,
-  visitorIdForAllocation,
-} from "../../src/engine/allocation";
+import { allocationForDeviceId, computeAllocation, hashUnencodedChars, visitorIdForAllocation } from "../../src/engine/allocation";
 import { conformanceDir, readJson } from "../support/shared";
 
 const vectors = readJson(path.join(conformanceDir(), "vectors.json"));
@@ -25,8 +20,7 @@ describe("allocation", () => {
     throw new Error("random id must not be needed");
   };
   it.each(vectors.allocation as any[])("reproduces $client/$activityId/$visitorId", (v) => {
-    const visitorId =
-      typeof v.visitorId === "string" ? v.visitorId : visitorIdForAllocation(v.visitorId, fallback);
+    const visitorId = typeof v.visitorId === "string" ? v.visitorId : visitorIdForAllocation(v.visitorId, fallback);
     expect(computeAllocation(v.client, v.activityId, visitorId)).toBe(v.allocation);
   });
 
@@ -46,9 +40,7 @@ describe("allocation", () => {
     expect(visitorIdForAllocation({ marketingCloudVisitorId: "m", tntId: "t.28_0" }, rnd)).toBe("m");
     expect(visitorIdForAllocation({ tntId: "t.28_0", thirdPartyId: "x.1" }, rnd)).toBe("t");
     expect(visitorIdForAllocation({ thirdPartyId: "x.1" }, rnd)).toBe("x.1");
-    expect(
-      visitorIdForAllocation({ customerIds: [{ id: "c", authenticatedState: "authenticated" }] }, rnd),
-    ).toBe("random");
+    expect(visitorIdForAllocation({ customerIds: [{ id: "c", authenticatedState: "authenticated" }] }, rnd)).toBe("random");
     expect(visitorIdForAllocation(undefined, rnd)).toBe("random");
   });
 });

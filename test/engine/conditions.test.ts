@@ -25,10 +25,8 @@ function same(a: unknown, b: unknown): boolean {
   if (Object.is(a, b)) return true;
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => same(x, b[i]));
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a) || Array.isArray(b) || Object.getPrototypeOf(a) !== Object.getPrototypeOf(b))
-    return false;
-  const ka = Object.keys(a),
-    kb = Object.keys(b);
+  if (Array.isArray(a) || Array.isArray(b) || Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return false;
+  const ka = Object.keys(a), kb = Object.keys(b);
   return ka.length === kb.length && ka.every((k) => same((a as any)[k], (b as any)[k]));
 }
 
@@ -55,8 +53,7 @@ function diff(logic: unknown, datas: readonly unknown[]): string[] {
   datas.forEach((data, i) => {
     const mine = outcome(() => fn(data as Record<string, unknown>));
     const ref = reference(logic, data);
-    if (!sameOutcome(mine, ref))
-      out.push(`${JSON.stringify(logic)} data#${i}: got ${show(mine)}, want ${show(ref)}`);
+    if (!sameOutcome(mine, ref)) out.push(`${JSON.stringify(logic)} data#${i}: got ${show(mine)}, want ${show(ref)}`);
   });
   return out;
 }
@@ -112,15 +109,7 @@ function realisticData(rng: Rng, harvested: Map<string, unknown[]>): Record<stri
   const host = pick(rng, ["www.example.com", "shop.hooli.com", "local-target-test", "a.b.co.uk"]);
   const path = pick(rng, ["", "/", "/sale", "/products/42", "/bar/baz"]);
   const url = `https://${host}${path}?${pick(rng, ["", "foo=bar", "q=1&x=2"])}`;
-  const page = {
-    url,
-    url_lc: url.toLowerCase(),
-    path,
-    path_lc: path,
-    domain: host,
-    domain_lc: host,
-    query: "",
-  };
+  const page = { url, url_lc: url.toLowerCase(), path, path_lc: path, domain: host, domain_lc: host, query: "" };
   const data: Record<string, unknown> = {
     current_timestamp: int(rng, 1_500_000_000_000, 1_700_000_000_000),
     current_time: String(int(rng, 0, 23)).padStart(2, "0") + String(int(rng, 0, 59)).padStart(2, "0"),
@@ -133,8 +122,7 @@ function realisticData(rng: Rng, harvested: Map<string, unknown[]>): Record<stri
     },
     page,
     referring: page,
-    geo:
-      rng() < 0.3 ? {} : { country: pick(rng, ["US", "RO", "FR"]), city: "SAN FRANCISCO", latitude: 37.75 },
+    geo: rng() < 0.3 ? {} : { country: pick(rng, ["US", "RO", "FR"]), city: "SAN FRANCISCO", latitude: 37.75 },
     mbox: rng() < 0.3 ? {} : { foo: "bar", foo_lc: "bar", greg: String(int(rng, 0, 3)) },
     allocation: Math.round(rng() * 10000) / 100,
   };
@@ -155,14 +143,11 @@ describe("artifact conditions", () => {
     const rng = mulberry32(20240611);
     const datas = Array.from({ length: 300 }, () => realisticData(rng, harvested));
     const mismatches: string[] = [];
-    let matched = 0,
-      unmatched = 0;
+    let matched = 0, unmatched = 0;
     for (const { condition } of rules) {
       mismatches.push(...diff(condition, datas));
       const fn = compileCondition(condition);
-      for (const d of datas)
-        if (isTruthy(fn(d))) matched++;
-        else unmatched++;
+      for (const d of datas) if (isTruthy(fn(d))) matched++; else unmatched++;
     }
     expect(mismatches.slice(0, 10)).toEqual([]);
     // The generated data must exercise both outcomes substantially.
@@ -180,145 +165,24 @@ describe("artifact conditions", () => {
 // ---------------------------------------------------------------- random expressions
 
 const ROOT_PATHS: unknown[] = [
-  "a",
-  "b",
-  "c",
-  "d",
-  "f",
-  "f.0",
-  "f.2",
-  "f.9",
-  "g.h.i",
-  "g.h",
-  "g.x.y",
-  "g.h.i.j",
-  "s",
-  "s.length",
-  "s.0",
-  "t",
-  "t.x",
-  "z",
-  "z.x",
-  "d.x",
-  "nums",
-  "strs",
-  "objs",
-  "objs.0.x",
-  "objs.1",
-  "nested.arr.0.v",
-  "missing",
-  "missing.deep.path",
-  "",
-  "numstr",
-  "empty",
-  "weird",
-  "bad",
-  0,
-  1,
-  1.5,
-  null,
-  "constructor",
-  "__proto__",
-  "a.",
+  "a", "b", "c", "d", "f", "f.0", "f.2", "f.9", "g.h.i", "g.h", "g.x.y", "g.h.i.j", "s", "s.length", "s.0",
+  "t", "t.x", "z", "z.x", "d.x", "nums", "strs", "objs", "objs.0.x", "objs.1", "nested.arr.0.v", "missing",
+  "missing.deep.path", "", "numstr", "empty", "weird", "bad", 0, 1, 1.5, null, "constructor", "__proto__", "a.",
 ];
-const ELEM_PATHS: unknown[] = [
-  "",
-  "x",
-  "y",
-  "0",
-  "length",
-  "current",
-  "accumulator",
-  "current.x",
-  "nope",
-  "v",
-];
+const ELEM_PATHS: unknown[] = ["", "x", "y", "0", "length", "current", "accumulator", "current.x", "nope", "v"];
 const LITERALS: unknown[] = [
-  0,
-  1,
-  -1,
-  2,
-  3.5,
-  -0,
-  10,
-  100,
-  "",
-  "0",
-  "1",
-  "10",
-  "3.5",
-  " 2 ",
-  "abc",
-  "a",
-  "b",
-  "hello",
-  "1e3",
-  "-5",
-  "-1",
-  "ell",
-  true,
-  false,
-  null,
-  [],
-  [1, 2],
-  ["a", "b"],
-  [1, "1", null],
-  [[]],
-  { a: 1, b: 2 },
-  {},
-  "a.b",
+  0, 1, -1, 2, 3.5, -0, 10, 100, "", "0", "1", "10", "3.5", " 2 ", "abc", "a", "b", "hello", "1e3", "-5", "-1",
+  "ell", true, false, null, [], [1, 2], ["a", "b"], [1, "1", null], [[]], { a: 1, b: 2 }, {}, "a.b",
   [1, "1", 2, "two", null, true, 0, "", 3.5, "abc", "hello"],
 ];
 const OPS = [
-  "==",
-  "!=",
-  "===",
-  "!==",
-  ">",
-  ">=",
-  "<",
-  "<=",
-  "!",
-  "!!",
-  "and",
-  "or",
-  "if",
-  "?:",
-  "in",
-  "cat",
-  "substr",
-  "+",
-  "-",
-  "*",
-  "/",
-  "%",
-  "min",
-  "max",
-  "merge",
-  "log",
-  "var",
-  "missing",
-  "missing_some",
-  "map",
-  "filter",
-  "reduce",
-  "all",
-  "none",
-  "some",
+  "==", "!=", "===", "!==", ">", ">=", "<", "<=", "!", "!!", "and", "or", "if", "?:", "in", "cat", "substr",
+  "+", "-", "*", "/", "%", "min", "max", "merge", "log", "var", "missing", "missing_some",
+  "map", "filter", "reduce", "all", "none", "some",
 ] as const;
 const ARITY: Record<string, [number, number]> = {
-  "!": [1, 1],
-  "!!": [1, 1],
-  log: [1, 1],
-  "-": [1, 2],
-  "/": [2, 2],
-  "%": [2, 2],
-  substr: [2, 3],
-  in: [2, 2],
-  "<": [2, 3],
-  "<=": [2, 3],
-  missing_some: [2, 2],
-  var: [1, 2],
+  "!": [1, 1], "!!": [1, 1], log: [1, 1], "-": [1, 2], "/": [2, 2], "%": [2, 2], substr: [2, 3], in: [2, 2],
+  "<": [2, 3], "<=": [2, 3], missing_some: [2, 2], var: [1, 2],
 };
 const SCOPED = new Set(["map", "filter", "reduce", "all", "none", "some"]);
 
@@ -338,8 +202,7 @@ function genExpr(rng: Rng, depth: number, paths: unknown[], counts?: Map<string,
   if (op === "var") return genVar(rng, depth, paths);
   let args: unknown[];
   if (SCOPED.has(op)) {
-    const src =
-      rng() < 0.5 ? { var: pick(rng, ["f", "nums", "strs", "objs", "s", "missing", "nested.arr"]) } : sub();
+    const src = rng() < 0.5 ? { var: pick(rng, ["f", "nums", "strs", "objs", "s", "missing", "nested.arr"]) } : sub();
     const inner = rng() < 0.2 ? pick(rng, LITERALS) : sub(ELEM_PATHS);
     args = op === "reduce" && rng() < 0.7 ? [src, inner, sub()] : [src, inner];
   } else if (op === "missing" || op === "missing_some") {
@@ -355,15 +218,7 @@ function genExpr(rng: Rng, depth: number, paths: unknown[], counts?: Map<string,
 }
 
 function randomData(rng: Rng): Record<string, unknown> {
-  const v = () =>
-    pick(rng, [
-      ...LITERALS,
-      { x: 1, y: "b" },
-      { h: { i: 5 } },
-      [{ x: 2 }, { x: "2" }],
-      undefined,
-      { var: "a" },
-    ]);
+  const v = () => pick(rng, [...LITERALS, { x: 1, y: "b" }, { h: { i: 5 } }, [{ x: 2 }, { x: "2" }], undefined, { var: "a" }]);
   const data: Record<string, unknown> = {};
   for (const k of ["a", "b", "c", "d", "f", "g", "s", "t", "z", "numstr", "empty", "nums", "strs", "objs"]) {
     if (rng() < 0.85) data[k] = v();
@@ -373,37 +228,11 @@ function randomData(rng: Rng): Record<string, unknown> {
 
 const FIXED_DATA: Record<string, unknown>[] = [
   {
-    a: 1,
-    b: "2",
-    c: "abc",
-    d: null,
-    e: [],
-    f: [1, 2, 3],
-    g: { h: { i: 5 } },
-    s: "hello",
-    t: true,
-    z: 0,
-    nums: [3, 1, 2],
-    strs: ["a", "b", "ab"],
-    objs: [{ x: 1 }, { x: 2, y: "b" }],
-    nested: { arr: [{ v: 1 }] },
-    numstr: "10",
-    empty: "",
-    weird: { indexOf: 1, length: 2 },
-    bad: { toString: 1, valueOf: 1 },
+    a: 1, b: "2", c: "abc", d: null, e: [], f: [1, 2, 3], g: { h: { i: 5 } }, s: "hello", t: true, z: 0,
+    nums: [3, 1, 2], strs: ["a", "b", "ab"], objs: [{ x: 1 }, { x: 2, y: "b" }], nested: { arr: [{ v: 1 }] },
+    numstr: "10", empty: "", weird: { indexOf: 1, length: 2 }, bad: { toString: 1, valueOf: 1 },
   },
-  {
-    a: "1",
-    b: 2,
-    c: ["abc", "b"],
-    f: "1,2,3",
-    g: { h: null },
-    s: "",
-    t: false,
-    z: "0",
-    nums: [],
-    strs: "ab",
-  },
+  { a: "1", b: 2, c: ["abc", "b"], f: "1,2,3", g: { h: null }, s: "", t: false, z: "0", nums: [], strs: "ab" },
   {},
 ];
 
@@ -412,8 +241,7 @@ describe("random expressions (seeded) against json-logic-js", () => {
     const rng = mulberry32(seed * 7919);
     const counts = new Map<string, number>();
     const mismatches: string[] = [];
-    let evaluations = 0,
-      threw = 0;
+    let evaluations = 0, threw = 0;
     for (let n = 0; n < 1500; n++) {
       const logic = genExpr(rng, int(rng, 1, 4), ROOT_PATHS, counts);
       const datas = [...FIXED_DATA, randomData(rng), randomData(rng)];
@@ -498,14 +326,7 @@ describe("semantics", () => {
 
   it("isTruthy is plain JavaScript truthiness", () => {
     expect([[], {}, "0", 1].map(isTruthy)).toEqual([true, true, true, true]);
-    expect([0, "", null, undefined, NaN, false].map(isTruthy)).toEqual([
-      false,
-      false,
-      false,
-      false,
-      false,
-      false,
-    ]);
+    expect([0, "", null, undefined, NaN, false].map(isTruthy)).toEqual([false, false, false, false, false, false]);
   });
 });
 
@@ -551,17 +372,7 @@ describe("collectOperators", () => {
         { zzz: 1 },
       ],
     };
-    expect([...collectOperators(logic)].sort()).toEqual([
-      "+",
-      "<=",
-      "and",
-      "cat",
-      "in",
-      "map",
-      "some",
-      "var",
-      "zzz",
-    ]);
+    expect([...collectOperators(logic)].sort()).toEqual(["+", "<=", "and", "cat", "in", "map", "some", "var", "zzz"]);
     expect(collectOperators(true).size).toBe(0);
     const cyclic: unknown[] = [{ var: "x" }];
     cyclic.push(cyclic);
@@ -574,9 +385,7 @@ describe("fallback to json-logic-js", () => {
   it("delegates an operator registered with jsonLogic.add_operation, and still rejects unknown ones", async () => {
     const jsonLogic = (await import("json-logic-js")).default;
     const { compileCondition } = await import("../../src/engine/conditions");
-    expect(() => compileCondition({ starts_with_x: [{ var: "s" }] })).toThrow(
-      /Unsupported json-logic operator/,
-    );
+    expect(() => compileCondition({ starts_with_x: [{ var: "s" }] })).toThrow(/Unsupported json-logic operator/);
     jsonLogic.add_operation("starts_with_x", (s: unknown) => typeof s === "string" && s.startsWith("x"));
     try {
       const cond = compileCondition({ and: [{ starts_with_x: [{ var: "s" }] }, { "==": [1, 1] }] });
