@@ -29,7 +29,11 @@ export interface RequestDefaults {
 const AUTH_STATES: Record<string, string> = { "0": "unknown", "1": "authenticated", "2": "logged_out" };
 
 /** Reads the visitor's cookies and the call's options; `locationHint` is the client's current one. */
-export function createCallContext(options: GetOffersOptions, now: number, locationHint: string | undefined): CallContext {
+export function createCallContext(
+  options: GetOffersOptions,
+  now: number,
+  locationHint: string | undefined,
+): CallContext {
   const cookies = parseTargetCookie(options.targetCookie, now);
   const hint = options.targetLocationHint || locationHint;
   const cluster = clusterFromTntId(cookies.PC) ?? (hint || undefined);
@@ -100,18 +104,92 @@ export function normalizeCallRequest(
 }
 
 /**
+ * One component of a batch key: type-tagged and length-prefixed, so that distinct values never
+ * give the same text. Objects (rare in a context: screen, window, client hints …) fall back to JSON.
+ */
+function keyPart(value: unknown): string {
+  switch (typeof value) {
+    case "undefined":
+      return "u";
+    case "string":
+      return `s${value.length}:${value}`;
+    case "number":
+      return `n${value};`;
+    case "boolean":
+      return value ? "t" : "f";
+    default: {
+      if (value === null) return "l";
+      const json = JSON.stringify(value) ?? "";
+      return `j${json.length}:${json}`;
+    }
+  }
+}
+
+const CONTEXT_KEY_FIELDS = [
+  "channel",
+  "mobilePlatform",
+  "application",
+  "screen",
+  "window",
+  "browser",
+  "timeOffsetInMinutes",
+  "userAgent",
+  "clientHints",
+  "beacon",
+] as const;
+const GEO_KEY_FIELDS = [
+  "ipAddress",
+  "latitude",
+  "longitude",
+  "countryCode",
+  "stateCode",
+  "city",
+  "zip",
+] as const;
+
+/** The key text of a normalised context: its known fields one by one (no serialisation of the whole). */
+function contextKey(context: DeliveryRequest["context"]): string {
+  if (context === undefined || context === null) return "u";
+  const c = context as Record<string, unknown>;
+  let key = "";
+  for (const field of CONTEXT_KEY_FIELDS) key += keyPart(c[field]);
+  const address = c.address as Record<string, unknown> | undefined;
+  key +=
+    address !== null && typeof address === "object"
+      ? keyPart(address.url) + keyPart(address.referringUrl)
+      : keyPart(address);
+  const geo = c.geo as Record<string, unknown> | undefined;
+  if (geo === undefined || geo === null || typeof geo !== "object") key += keyPart(geo);
+  else for (const field of GEO_KEY_FIELDS) key += keyPart(geo[field]);
+  return key;
+}
+
+/**
  * Which notifications may share a Delivery request: same visitor ids, context and property, and
  * the same session / SDID when the caller supplied them. Values this client generated per call (a
- * new session id, a new SDID) do not split batches; the batch uses the first item's.
+ * new session id, a new SDID) do not split batches; the batch uses the first item's. The key is
+ * built from the normalised request's fields (it never serialises the request): equal keys mean
+ * equal visitor, context and property.
  */
-export function notificationBatchKey(validated: DeliveryRequest, call: CallContext, options: GetOffersOptions): string {
-  const analytics = (options.request?.experienceCloud as { analytics?: { supplementalDataId?: unknown } } | undefined)
-    ?.analytics;
-  return JSON.stringify([
-    call.sessionSupplied ? call.sessionId : null,
-    analytics?.supplementalDataId ?? null,
-    validated.id ?? null,
-    validated.context ?? null,
-    validated.property ?? null,
-  ]);
+export function notificationBatchKey(
+  validated: DeliveryRequest,
+  call: CallContext,
+  options: GetOffersOptions,
+): string {
+  const analytics = (
+    options.request?.experienceCloud as { analytics?: { supplementalDataId?: unknown } } | undefined
+  )?.analytics;
+  const id = validated.id;
+  return (
+    keyPart(call.sessionSupplied ? call.sessionId : undefined) +
+    keyPart(analytics?.supplementalDataId) +
+    (id === undefined
+      ? "u"
+      : keyPart(id.tntId) +
+        keyPart(id.thirdPartyId) +
+        keyPart(id.marketingCloudVisitorId) +
+        keyPart(id.customerIds)) +
+    contextKey(validated.context) +
+    keyPart(validated.property?.token)
+  );
 }

@@ -13,7 +13,7 @@ import type { CompiledArtifact } from "../engine/compile";
 import { remoteDependency, type RemoteDependency } from "../engine/remote-dependency";
 import { DecisioningError, toDecisioningError } from "../errors";
 import { performanceNow } from "../platform/defaults";
-import type { DeliveryRequest, DeliveryResponse } from "../protocol/delivery";
+import type { DeliveryRequest, DeliveryResponse, Geo } from "../protocol/delivery";
 import { createCallContext, normalizeCallRequest, type CallContext } from "./call-context";
 import type { GetOffersOptions } from "./call-options";
 import { mergeResponses, splitRequest } from "./hybrid";
@@ -60,15 +60,22 @@ function beginCall(rt: ClientRuntime, options: GetOffersOptions, started: number
 }
 
 /** The artifact in use, and whether it may decide (it may not when older than maximumArtifactAge). */
-function artifactFor(rt: ClientRuntime, now: number): { loaded: Loaded | undefined; usable: Loaded | undefined } {
+function artifactFor(
+  rt: ClientRuntime,
+  now: number,
+): { loaded: Loaded | undefined; usable: Loaded | undefined } {
   const loaded = rt.manager?.current();
-  const tooOld = loaded !== undefined && rt.options.maximumArtifactAge !== undefined && !rt.manager!.isFresh(now);
+  const tooOld =
+    loaded !== undefined && rt.options.maximumArtifactAge !== undefined && !rt.manager!.isFresh(now);
   return { loaded, usable: tooOld ? undefined : loaded };
 }
 
 function notUsable(loaded: Loaded | undefined): DecisioningError {
   return loaded
-    ? new DecisioningError("ODE_ERR_ARTIFACT_STALE", "Unable to fulfill request; the decisioning artifact is too old.")
+    ? new DecisioningError(
+        "ODE_ERR_ARTIFACT_STALE",
+        "Unable to fulfill request; the decisioning artifact is too old.",
+      )
     : new DecisioningError("ODE_ERR_NOT_READY", "Unable to fulfill request; decisioning engine not ready.");
 }
 
@@ -80,7 +87,20 @@ function assertSupported(compiled: CompiledArtifact): void {
   );
 }
 
-export async function getOffers(rt: ClientRuntime, options: GetOffersOptions): Promise<GetOffersResult> {
+/**
+ * getOffers: one promise per call. An on-device decision that needs no geo lookup (the common
+ * case) is made synchronously and returned as an already-resolved promise; errors become rejections.
+ */
+export function getOffers(rt: ClientRuntime, options: GetOffersOptions): Promise<GetOffersResult> {
+  try {
+    const result = route(rt, options);
+    return result instanceof Promise ? result : Promise.resolve(result);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+function route(rt: ClientRuntime, options: GetOffersOptions): GetOffersResult | Promise<GetOffersResult> {
   assertOpen(rt);
   validateGetOffersOptions(options);
   const started = performanceNow();
@@ -119,14 +139,25 @@ async function decideRemotely(
   });
 }
 
-async function decideOnDevice(
+function decideOnDevice(
   rt: ClientRuntime,
   call: Call,
   loaded: Loaded,
   dependency: RemoteDependency,
-): Promise<GetOffersResult> {
+): GetOffersResult | Promise<GetOffersResult> {
   const pending = geoFor(rt, call.request, loaded.compiled);
-  const geo = pending instanceof Promise ? await pending : pending;
+  if (pending instanceof Promise)
+    return pending.then((geo) => decideOnDeviceWithGeo(rt, call, loaded, dependency, geo));
+  return decideOnDeviceWithGeo(rt, call, loaded, dependency, pending);
+}
+
+function decideOnDeviceWithGeo(
+  rt: ClientRuntime,
+  call: Call,
+  loaded: Loaded,
+  dependency: RemoteDependency,
+  geo: Geo | undefined,
+): GetOffersResult {
   const response = decideLocally(rt, call.request, loaded, call.context, call.options, geo, dependency);
   recordLocal(rt, call.request, response, call.timing);
   return finish(rt, {
@@ -182,18 +213,32 @@ async function decideHybrid(
 }
 
 /** Queues the caller's notifications, flushes, and resolves once their batch was delivered. */
-export async function sendNotifications(rt: ClientRuntime, options: GetOffersOptions): Promise<GetOffersResult> {
+export async function sendNotifications(
+  rt: ClientRuntime,
+  options: GetOffersOptions,
+): Promise<GetOffersResult> {
   assertOpen(rt);
   validateSendNotificationsOptions(options, rt.telemetry.size > 0);
   const { request, context } = beginCall(rt, options, performanceNow());
   const delivered = rt.queue.enqueueAndWait({
-    request: { id: request.id, context: request.context, experienceCloud: request.experienceCloud, property: request.property },
+    request: {
+      id: request.id,
+      context: request.context,
+      experienceCloud: request.experienceCloud,
+      property: request.property,
+    },
     sessionId: context.sessionId,
     notifications: request.notifications ?? [],
   });
   void rt.queue.flush();
   await delivered; // rejects with ODE_ERR_NOTIFICATION_FAILED when the batch is given up, as the reference rejects
-  return finish(rt, { request, response: { status: 200, id: request.id }, call: context, method: "server-side", dependency: undefined });
+  return finish(rt, {
+    request,
+    response: { status: 200, id: request.id },
+    call: context,
+    method: "server-side",
+    dependency: undefined,
+  });
 }
 
 /** One server-side call at start: its answer's edge host gives the client its location hint. */
