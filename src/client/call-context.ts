@@ -143,20 +143,32 @@ const GEO_KEY_FIELDS = [
   "zip",
 ] as const;
 
-/** The key text of a normalised context: its known fields one by one (no serialisation of the whole). */
+/**
+ * The key text of a normalised context: its known fields one by one (no serialisation of the
+ * whole), each present field tagged by its position, absent ones left out.
+ */
 function contextKey(context: DeliveryRequest["context"]): string {
   if (context === undefined || context === null) return "u";
   const c = context as Record<string, unknown>;
-  let key = "";
-  for (const field of CONTEXT_KEY_FIELDS) key += keyPart(c[field]);
+  let key = "c";
+  for (let i = 0; i < CONTEXT_KEY_FIELDS.length; i++) {
+    const value = c[CONTEXT_KEY_FIELDS[i]!];
+    if (value !== undefined) key += i + keyPart(value);
+  }
   const address = c.address as Record<string, unknown> | undefined;
-  key +=
-    address !== null && typeof address === "object"
-      ? keyPart(address.url) + keyPart(address.referringUrl)
-      : keyPart(address);
+  if (address !== undefined) {
+    key +=
+      address !== null && typeof address === "object"
+        ? "a" + keyPart(address.url) + keyPart(address.referringUrl)
+        : "A" + keyPart(address);
+  }
   const geo = c.geo as Record<string, unknown> | undefined;
-  if (geo === undefined || geo === null || typeof geo !== "object") key += keyPart(geo);
-  else for (const field of GEO_KEY_FIELDS) key += keyPart(geo[field]);
+  if (geo === undefined || geo === null || typeof geo !== "object") return key + "G" + keyPart(geo);
+  key += "g";
+  for (let i = 0; i < GEO_KEY_FIELDS.length; i++) {
+    const value = geo[GEO_KEY_FIELDS[i]!];
+    if (value !== undefined) key += i + keyPart(value);
+  }
   return key;
 }
 
