@@ -43,8 +43,11 @@ export interface GetOffersResult {
   meta: ResultMeta;
 }
 
-const isNonEmptyObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length > 0;
+function isNonEmptyObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
+  for (const key in v) if (Object.hasOwn(v, key)) return true; // no key array per call
+  return false;
+}
 
 type Item = { analytics?: unknown; trace?: unknown; options?: { responseTokens?: unknown }[] } | undefined;
 
