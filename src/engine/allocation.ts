@@ -91,14 +91,32 @@ export function allocationForDeviceId(deviceId: string): number {
   return allocationOfHash(hashUnencodedChars(deviceId));
 }
 
-/** The constant start of an activity's allocation input, `<client>.<activityId>.`. */
-export function allocationPrefix(client: string, activityId: unknown): string {
-  return `${client}.${String(activityId)}.`;
+/**
+ * The hash state after the constant start of an activity's allocation input,
+ * `<client>.<activityId>.`: computed once per activity, so that a decision hashes only the visitor
+ * id and the salt.
+ */
+export interface AllocationPrefix {
+  readonly state: number;
+  readonly pending: number;
+  readonly length: number;
+}
+
+export function allocationPrefix(client: string, activityId: unknown): AllocationPrefix {
+  const text = `${client}.${String(activityId)}.`;
+  state = 0;
+  pending = -1;
+  feed(text);
+  return { state, pending, length: text.length };
 }
 
 /** Allocation of a visitor in the activity whose {@link allocationPrefix} is given. */
-export function allocationWithPrefix(prefix: string, visitorId: string): number {
-  return allocationOfHash(hashUnencodedParts(prefix, visitorId, CAMPAIGN_SALT_SUFFIX));
+export function allocationWithPrefix(prefix: AllocationPrefix, visitorId: string): number {
+  state = prefix.state;
+  pending = prefix.pending;
+  feed(visitorId);
+  feed(CAMPAIGN_SALT_SUFFIX);
+  return allocationOfHash(finish(state, pending, prefix.length + visitorId.length + CAMPAIGN_SALT_SUFFIX.length));
 }
 
 export function computeAllocation(client: string, activityId: unknown, visitorId: string): number {

@@ -5,7 +5,7 @@ import {
   SUPPORTED_ARTIFACT_MAJOR_VERSION,
 } from "../artifact/schema";
 import { DecisioningError } from "../errors";
-import { allocationPrefix } from "./allocation";
+import { allocationPrefix, type AllocationPrefix } from "./allocation";
 import { checkCondition, compileCondition, type CompiledCondition } from "./conditions";
 import { conditionReads, READS_ALL } from "./reads";
 import { compileMacroTemplate, type OptionMacros } from "./shaping";
@@ -69,8 +69,8 @@ export interface CompiledRule {
   readonly displayTokenKeys: readonly string[];
   /** Which parts of the rule context the condition can read (READS_* bits of ./reads). */
   readonly reads: number;
-  /** `<client>.<activityId>.` for the client it was last asked for (see {@link ruleAllocationPrefix}). */
-  readonly allocationKey: { client: string | undefined; prefix: string };
+  /** The allocation hash prefix for the client it was last asked for (see {@link ruleAllocationPrefix}). */
+  readonly allocationKey: { client: string | undefined; prefix: AllocationPrefix | undefined };
   /** Compiled campaign macros of the html/actions options that contain `${...}` (keyed by option object). */
   readonly macros: ReadonlyMap<Readonly<ArtifactOption>, OptionMacros> | undefined;
   readonly audienceIds: readonly unknown[];
@@ -119,12 +119,12 @@ export const DECISIONING_METHOD_TOKENS: Readonly<Record<string, unknown>> = Obje
   "activity.decisioningMethod": "on-device",
 });
 
-/** The allocation input prefix of a rule's activity for `client` (memoised per rule for the last client). */
-export function ruleAllocationPrefix(rule: CompiledRule, client: string): string {
+/** The allocation hash prefix of a rule's activity for `client` (memoised per rule for the last client). */
+export function ruleAllocationPrefix(rule: CompiledRule, client: string): AllocationPrefix {
   const key = rule.allocationKey;
-  if (key.client !== client) {
-    key.client = client;
+  if (key.client !== client || key.prefix === undefined) {
     key.prefix = allocationPrefix(client, rule.activityId);
+    key.client = client;
   }
   return key.prefix;
 }
@@ -241,7 +241,7 @@ function compileRule(rule: ArtifactRule, allowedTokens: ReadonlySet<string>): Co
     prefetchFinished: finished(prefetchOptions),
     displayTokenKeys: Object.freeze(displayTokens.map((token) => `${consequence.name}-${token}`)),
     reads: conditionReads(rule.condition),
-    allocationKey: { client: undefined, prefix: "" },
+    allocationKey: { client: undefined, prefix: undefined },
     macros,
     audienceIds,
   });
