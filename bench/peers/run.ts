@@ -102,16 +102,18 @@ const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v
 
 function table(results: PeerResult[], jobs: readonly JobId[]): string {
   const lines = [
-    "| job | system | mean µs | p50 µs | p99 µs | sustained µs/decision | decisions/s | mean ÷ fastest peer's mean |",
-    "|---|---|---:|---:|---:|---:|---:|---:|",
+    "| job | system | mean µs | p50 µs | p99 µs | sustained µs/decision | decisions/s | mean ÷ fastest peer's mean | p50 ÷ fastest peer's p50 |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|",
   ];
   for (const job of jobs) {
     const rows = results.filter((r) => r.job === job);
     const fastest = fastestPeer(rows);
+    const fastestP50 = Math.min(...rows.filter((r) => PEER_IDS.includes(r.system)).map((r) => r.stats.p50Us));
     for (const r of rows) {
       const ratio = fastest ? `${(r.stats.meanUs / fastest.stats.meanUs).toFixed(2)}×` : "—";
+      const p50Ratio = Number.isFinite(fastestP50) ? `${(r.stats.p50Us / fastestP50).toFixed(2)}×` : "—";
       lines.push(
-        `| ${job} | ${r.title} | ${fmt(r.stats.meanUs)} | ${fmt(r.stats.p50Us)} | ${fmt(r.stats.p99Us)} | ${fmt(r.sustainedUs)} | ${Math.round(1e6 / r.sustainedUs).toLocaleString("en-US")} | ${ratio} |`,
+        `| ${job} | ${r.title} | ${fmt(r.stats.meanUs)} | ${fmt(r.stats.p50Us)} | ${fmt(r.stats.p99Us)} | ${fmt(r.sustainedUs)} | ${Math.round(1e6 / r.sustainedUs).toLocaleString("en-US")} | ${ratio} | ${p50Ratio} |`,
       );
     }
   }

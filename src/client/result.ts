@@ -138,8 +138,9 @@ export function assembleResult(
   const { request, response, call, dependency } = input;
   const meta: ResultMeta = {
     decisioningMethod: input.method,
-    remoteMboxes: dependency?.remoteMboxes ?? [],
-    remoteViews: dependency?.remoteViews ?? [],
+    // Copies: the engine may share one frozen empty list between decisions; the caller's are its own.
+    remoteMboxes: dependency ? [...dependency.remoteMboxes] : [],
+    remoteViews: dependency ? [...dependency.remoteViews] : [],
   };
   if (input.artifact) meta.artifact = input.artifact;
   const targetCookie = createTargetCookie({ sessionId: call.sessionId, tntId: response.id?.tntId, nowMs: now });

@@ -241,18 +241,20 @@ class DecisionRun {
     this.notifications.push(notification);
   }
 
+  /** Appends the mbox's consequences (or its blank entry) to `results`. */
   #mbox(
     mode: Mode,
     detail: Record<string, unknown>,
     tracer: ModeTracer | undefined,
     pageLoad: boolean,
-  ): MboxResponse[] {
+    results: MboxResponse[],
+  ): void {
     const name = detail.name;
     const isGlobal = name === this.compiled.globalMbox;
     tracer?.traceRequest(mode, "mbox", detail, this.context.page.url, this.context.page.domain);
     const location = typeof name === "string" ? this.compiled.mboxes.location(name) : undefined;
     const rules = location?.rules;
-    const results: MboxResponse[] = [];
+    const before = results.length;
     if (rules && rules.length > 0) {
       const ctx = this.#ruleContext(location.reads, detail, tracer);
       const matchedKeys = isGlobal ? new Set<string>() : undefined;
@@ -267,13 +269,12 @@ class DecisionRun {
         matchedKeys.add(rule.ruleKey);
       }
     }
-    if (!isGlobal && results.length === 0) {
+    if (!isGlobal && results.length === before) {
       const blank: MboxResponse = { name: name as string };
       if (detail.index !== undefined) blank.index = detail.index as number;
       if (tracer) blank.trace = tracer.snapshot();
       results.push(blank);
     }
-    return results;
   }
 
   #views(mode: Mode, detail: Record<string, unknown>, tracer: ModeTracer | undefined): MboxResponse[] {
@@ -317,7 +318,8 @@ class DecisionRun {
 
   #pageLoad(mode: Mode, detail: Record<string, unknown>, tracer: ModeTracer | undefined): PageLoadResponse {
     const asMbox = { ...detail, name: this.compiled.globalMbox };
-    const consequences = this.#mbox(mode, asMbox, tracer, true);
+    const consequences: MboxResponse[] = [];
+    this.#mbox(mode, asMbox, tracer, true, consequences);
     const options: ResponseOption[] = [];
     const metrics = new Map<string, ResponseMetric>();
     let trace: Record<string, unknown> | undefined;
@@ -341,7 +343,7 @@ class DecisionRun {
     const out: Record<string, unknown> = {};
     if (Array.isArray(part.mboxes)) {
       const list: MboxResponse[] = [];
-      for (const item of part.mboxes) list.push(...this.#mbox(mode, asDetail(item), tracer, false));
+      for (const item of part.mboxes) this.#mbox(mode, asDetail(item), tracer, false, list);
       out.mboxes = list;
     }
     if (Array.isArray(part.views)) {

@@ -35,6 +35,13 @@ function hasViewsArray(request: DeliveryRequest): boolean {
   return MODES.some((mode) => Array.isArray((request[mode] as Record<string, unknown> | undefined)?.views));
 }
 
+/** The answer of the common case, shared (frozen: callers only read it). */
+const NOTHING_REMOTE: RemoteDependency = Object.freeze({
+  remoteNeeded: false,
+  remoteMboxes: Object.freeze([]) as unknown as string[],
+  remoteViews: Object.freeze([]) as unknown as string[],
+});
+
 /** A name the artifact decides on its own: listed as local and not as remote. */
 function isLocalMbox(compiled: CompiledArtifact, name: unknown): boolean {
   return compiled.localMboxes.has(name as string) && !compiled.remoteMboxSet.has(name as string);
@@ -66,7 +73,7 @@ function allLocal(compiled: CompiledArtifact, request: DeliveryRequest): boolean
  * (the constant, as the reference does); `views: [{}]` (all views) pulls in every remote view.
  */
 export function remoteDependency(compiled: CompiledArtifact, request: DeliveryRequest): RemoteDependency {
-  if (allLocal(compiled, request)) return { remoteNeeded: false, remoteMboxes: [], remoteViews: [] };
+  if (allLocal(compiled, request)) return NOTHING_REMOTE;
   const mboxes = requestedNames(request, "mboxes");
   if (isPlainObject(request.execute?.pageLoad) || isPlainObject(request.prefetch?.pageLoad)) {
     mboxes.push(DEFAULT_GLOBAL_MBOX);
