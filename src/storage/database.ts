@@ -14,9 +14,10 @@ import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from "k
 import pg from "pg";
 import { DecisioningError } from "../errors";
 import { runMigrations, type MigrationSet } from "./migrations";
-import { describeStore, parseStoreUrl, type StoreLocation } from "./url";
+import { describeStore, parseStoreUrl, type SqlDialect, type StoreLocation } from "./url";
 
-export type SqlDialect = "sqlite" | "postgres";
+export type { SqlDialect };
+
 
 /** Kysely over tables each subsystem types for itself (see e.g. src/repository/store/tables.ts). */
 export type SqlDb = Kysely<any>;

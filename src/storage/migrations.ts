@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { sql, type Kysely, type Transaction } from "kysely";
-import type { SqlDialect } from "./database";
+import type { SqlDialect } from "./url";
 
 export interface MigrationStep {
   /** Stable, sortable id, e.g. "001-instances". Never rename or reorder a shipped step. */

@@ -14,6 +14,9 @@ export const DEFAULT_DATA_DIR = ".odd";
 export const DEFAULT_SQLITE_FILE = "odd.db";
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/** The two SQL engines a store URL can name. */
+export type SqlDialect = "sqlite" | "postgres";
+
 export type StoreLocation =
   | { kind: "sqlite"; file: string }
   | { kind: "postgres"; connectionString: string; schema: string };
