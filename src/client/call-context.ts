@@ -121,55 +121,47 @@ function keyPart(value: unknown): string {
   }
 }
 
-const CONTEXT_KEY_FIELDS = [
-  "channel",
-  "mobilePlatform",
-  "application",
-  "screen",
-  "window",
-  "browser",
-  "timeOffsetInMinutes",
-  "userAgent",
-  "clientHints",
-  "beacon",
-] as const;
-const GEO_KEY_FIELDS = [
-  "ipAddress",
-  "latitude",
-  "longitude",
-  "countryCode",
-  "stateCode",
-  "city",
-  "zip",
-] as const;
+/** `tag` + the key text of `value`, or "" when the value is absent. */
+const field = (tag: string, value: unknown): string => (value === undefined ? "" : tag + keyPart(value));
 
 /**
  * The key text of a normalised context: its known fields one by one (no serialisation of the
- * whole), each present field tagged by its position, absent ones left out.
+ * whole), each present field tagged, absent ones left out.
  */
 function contextKey(context: DeliveryRequest["context"]): string {
   if (context === undefined || context === null) return "u";
   const c = context as Record<string, unknown>;
-  let key = "c";
-  for (let i = 0; i < CONTEXT_KEY_FIELDS.length; i++) {
-    const value = c[CONTEXT_KEY_FIELDS[i]!];
-    if (value !== undefined) key += i + keyPart(value);
-  }
+  let key =
+    field("a", c.channel) +
+    field("b", c.mobilePlatform) +
+    field("c", c.application) +
+    field("d", c.screen) +
+    field("e", c.window) +
+    field("f", c.browser) +
+    field("g", c.timeOffsetInMinutes) +
+    field("h", c.userAgent) +
+    field("i", c.clientHints) +
+    field("j", c.beacon);
   const address = c.address as Record<string, unknown> | undefined;
   if (address !== undefined) {
     key +=
       address !== null && typeof address === "object"
-        ? "a" + keyPart(address.url) + keyPart(address.referringUrl)
-        : "A" + keyPart(address);
+        ? "k" + keyPart(address.url) + keyPart(address.referringUrl)
+        : "K" + keyPart(address);
   }
   const geo = c.geo as Record<string, unknown> | undefined;
-  if (geo === undefined || geo === null || typeof geo !== "object") return key + "G" + keyPart(geo);
-  key += "g";
-  for (let i = 0; i < GEO_KEY_FIELDS.length; i++) {
-    const value = geo[GEO_KEY_FIELDS[i]!];
-    if (value !== undefined) key += i + keyPart(value);
-  }
-  return key;
+  if (geo === undefined || geo === null || typeof geo !== "object") return key + "L" + keyPart(geo);
+  return (
+    key +
+    "l" +
+    field("m", geo.ipAddress) +
+    field("n", geo.latitude) +
+    field("o", geo.longitude) +
+    field("p", geo.countryCode) +
+    field("q", geo.stateCode) +
+    field("r", geo.city) +
+    field("s", geo.zip)
+  );
 }
 
 /**
