@@ -19,6 +19,8 @@ export const elements = [
   { type: "protocol", pattern: "src/protocol/**", mode: "full" },
   { type: "primitives", pattern: "src/primitives/**", mode: "full" },
   { type: "platform", pattern: "src/platform/**", mode: "full" },
+  // The public engine entry (`on-device-decisioning/engine`): an entry point over the pure engine.
+  { type: "engine-entry", pattern: "src/engine/index.ts", mode: "full" },
   { type: "engine", pattern: "src/engine/**", mode: "full" },
   { type: "artifact", pattern: "src/artifact/**", mode: "full" },
   { type: "remote", pattern: "src/remote/**", mode: "full" },
@@ -53,6 +55,7 @@ export const allow = [
   { from: "platform", allow: ["errors"] },
   { from: "primitives", allow: ["errors", "platform"] },
   { from: "engine", allow: PURE },
+  { from: "engine-entry", allow: ["engine", "artifact-schema", ...KERNEL] },
   { from: "artifact-encoder", allow: ["artifact", ...PURE] },
   { from: "artifact", allow: ["artifact-schema", "artifact-encoder", ...KERNEL] },
   { from: "remote", allow: KERNEL },

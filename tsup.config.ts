@@ -4,6 +4,8 @@ import { defineConfig, type Options } from "tsup";
 const entry = {
   index: "src/index.ts",
   testing: "src/testing/index.ts",
+  // The engine alone (compile + synchronous decide), for embedded and edge use.
+  engine: "src/engine/index.ts",
   // The service and the `odd` CLI (bin/odd.js runs dist/esm/cli.js).
   server: "src/server/index.ts",
   cli: "src/cli/index.ts",

@@ -100,18 +100,96 @@ export function normalizeCallRequest(
 }
 
 /**
+ * One component of a batch key: type-tagged and length-prefixed, so that distinct values never
+ * give the same text. Objects (rare in a context: screen, window, client hints …) fall back to JSON.
+ */
+function keyPart(value: unknown): string {
+  switch (typeof value) {
+    case "undefined":
+      return "u";
+    case "string":
+      return `s${value.length}:${value}`;
+    case "number":
+      return `n${value};`;
+    case "boolean":
+      return value ? "t" : "f";
+    default: {
+      if (value === null) return "l";
+      const json = JSON.stringify(value) ?? "";
+      return `j${json.length}:${json}`;
+    }
+  }
+}
+
+/** `tag` + the key text of `value`, or "" when the value is absent. */
+const field = (tag: string, value: unknown): string => (value === undefined ? "" : tag + keyPart(value));
+
+/**
+ * The key text of a normalised context: its known fields one by one (no serialisation of the
+ * whole), each present field tagged, absent ones left out.
+ */
+function contextKey(context: DeliveryRequest["context"]): string {
+  if (context === undefined || context === null) return "u";
+  const c = context as Record<string, unknown>;
+  let key =
+    field("a", c.channel) +
+    field("b", c.mobilePlatform) +
+    field("c", c.application) +
+    field("d", c.screen) +
+    field("e", c.window) +
+    field("f", c.browser) +
+    field("g", c.timeOffsetInMinutes) +
+    field("h", c.userAgent) +
+    field("i", c.clientHints) +
+    field("j", c.beacon);
+  const address = c.address as Record<string, unknown> | undefined;
+  if (address !== undefined) {
+    key +=
+      address !== null && typeof address === "object"
+        ? "k" + keyPart(address.url) + keyPart(address.referringUrl)
+        : "K" + keyPart(address);
+  }
+  const geo = c.geo as Record<string, unknown> | undefined;
+  if (geo === undefined || geo === null || typeof geo !== "object") return key + "L" + keyPart(geo);
+  return (
+    key +
+    "l" +
+    field("m", geo.ipAddress) +
+    field("n", geo.latitude) +
+    field("o", geo.longitude) +
+    field("p", geo.countryCode) +
+    field("q", geo.stateCode) +
+    field("r", geo.city) +
+    field("s", geo.zip)
+  );
+}
+
+/**
  * Which notifications may share a Delivery request: same visitor ids, context and property, and
  * the same session / SDID when the caller supplied them. Values this client generated per call (a
- * new session id, a new SDID) do not split batches; the batch uses the first item's.
+ * new session id, a new SDID) do not split batches; the batch uses the first item's. The key is
+ * built from the normalised request's fields (it never serialises the request): equal keys mean
+ * equal visitor, context and property.
  */
-export function notificationBatchKey(validated: DeliveryRequest, call: CallContext, options: GetOffersOptions): string {
-  const analytics = (options.request?.experienceCloud as { analytics?: { supplementalDataId?: unknown } } | undefined)
-    ?.analytics;
-  return JSON.stringify([
-    call.sessionSupplied ? call.sessionId : null,
-    analytics?.supplementalDataId ?? null,
-    validated.id ?? null,
-    validated.context ?? null,
-    validated.property ?? null,
-  ]);
+export function notificationBatchKey(
+  validated: DeliveryRequest,
+  call: CallContext,
+  options: GetOffersOptions,
+): string {
+  const analytics = (
+    options.request?.experienceCloud as { analytics?: { supplementalDataId?: unknown } } | undefined
+  )?.analytics;
+  const id = validated.id;
+  return (
+    keyPart(call.sessionSupplied ? call.sessionId : undefined) +
+    keyPart(analytics?.supplementalDataId) +
+    (id === undefined
+      ? "u"
+      : keyPart(id.tntId) +
+        keyPart(id.thirdPartyId) +
+        keyPart(id.marketingCloudVisitorId) +
+        keyPart(id.customerIds)) +
+    contextKey(validated.context) +
+    keyPart(validated.property?.token)
+  );
 }

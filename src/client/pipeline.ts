@@ -13,7 +13,7 @@ import type { CompiledArtifact } from "../engine/compile";
 import { remoteDependency, type RemoteDependency } from "../engine/remote-dependency";
 import { DecisioningError, toDecisioningError } from "../errors";
 import { performanceNow } from "../platform/defaults";
-import type { DeliveryRequest, DeliveryResponse } from "../protocol/delivery";
+import type { DeliveryRequest, DeliveryResponse, Geo } from "../protocol/delivery";
 import { createCallContext, normalizeCallRequest, type CallContext } from "./call-context";
 import type { GetOffersOptions } from "./call-options";
 import { mergeResponses, splitRequest } from "./hybrid";
@@ -80,7 +80,20 @@ function assertSupported(compiled: CompiledArtifact): void {
   );
 }
 
-export async function getOffers(rt: ClientRuntime, options: GetOffersOptions): Promise<GetOffersResult> {
+/**
+ * getOffers: one promise per call. An on-device decision that needs no geo lookup (the common
+ * case) is made synchronously and returned as an already-resolved promise; errors become rejections.
+ */
+export function getOffers(rt: ClientRuntime, options: GetOffersOptions): Promise<GetOffersResult> {
+  try {
+    const result = route(rt, options);
+    return result instanceof Promise ? result : Promise.resolve(result);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+function route(rt: ClientRuntime, options: GetOffersOptions): GetOffersResult | Promise<GetOffersResult> {
   assertOpen(rt);
   validateGetOffersOptions(options);
   const started = performanceNow();
@@ -119,14 +132,24 @@ async function decideRemotely(
   });
 }
 
-async function decideOnDevice(
+function decideOnDevice(
   rt: ClientRuntime,
   call: Call,
   loaded: Loaded,
   dependency: RemoteDependency,
-): Promise<GetOffersResult> {
+): GetOffersResult | Promise<GetOffersResult> {
   const pending = geoFor(rt, call.request, loaded.compiled);
-  const geo = pending instanceof Promise ? await pending : pending;
+  if (pending instanceof Promise) return pending.then((geo) => decideOnDeviceWithGeo(rt, call, loaded, dependency, geo));
+  return decideOnDeviceWithGeo(rt, call, loaded, dependency, pending);
+}
+
+function decideOnDeviceWithGeo(
+  rt: ClientRuntime,
+  call: Call,
+  loaded: Loaded,
+  dependency: RemoteDependency,
+  geo: Geo | undefined,
+): GetOffersResult {
   const response = decideLocally(rt, call.request, loaded, call.context, call.options, geo, dependency);
   recordLocal(rt, call.request, response, call.timing);
   return finish(rt, {

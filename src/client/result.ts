@@ -43,8 +43,11 @@ export interface GetOffersResult {
   meta: ResultMeta;
 }
 
-const isNonEmptyObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length > 0;
+function isNonEmptyObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
+  for (const key in v) if (Object.hasOwn(v, key)) return true; // no key array per call
+  return false;
+}
 
 type Item = { analytics?: unknown; trace?: unknown; options?: { responseTokens?: unknown }[] } | undefined;
 
@@ -135,8 +138,9 @@ export function assembleResult(
   const { request, response, call, dependency } = input;
   const meta: ResultMeta = {
     decisioningMethod: input.method,
-    remoteMboxes: dependency?.remoteMboxes ?? [],
-    remoteViews: dependency?.remoteViews ?? [],
+    // Copies: the engine may share one frozen empty list between decisions; the caller's are its own.
+    remoteMboxes: dependency ? [...dependency.remoteMboxes] : [],
+    remoteViews: dependency ? [...dependency.remoteViews] : [],
   };
   if (input.artifact) meta.artifact = input.artifact;
   const targetCookie = createTargetCookie({ sessionId: call.sessionId, tntId: response.id?.tntId, nowMs: now });

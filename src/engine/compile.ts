@@ -5,8 +5,11 @@ import {
   SUPPORTED_ARTIFACT_MAJOR_VERSION,
 } from "../artifact/schema";
 import { DecisioningError } from "../errors";
+import { allocationPrefix, type AllocationPrefix } from "./allocation";
 import { checkCondition, compileCondition, type CompiledCondition } from "./conditions";
+import { conditionReads, READS_ALL } from "./reads";
 import { compileMacroTemplate, type OptionMacros } from "./shaping";
+import type { ResponseOption } from "../protocol/delivery";
 
 /**
  * Compiling an artifact happens once, when it arrives: rules are indexed by mbox and view name,
@@ -54,9 +57,36 @@ export interface CompiledRule {
   readonly displayTokens: readonly string[];
   /** Response tokens taken from rule meta and allowed by the artifact. */
   readonly metaTokens: Readonly<Record<string, unknown>>;
+  /** `metaTokens` plus the decisioning method: an option's response tokens when the request adds no geo token. */
+  readonly baseTokens: Readonly<Record<string, unknown>>;
+  /**
+   * The response options of `executeOptions` / `prefetchOptions` as shared frozen objects (response
+   * tokens: `baseTokens`), for requests that add no geo token; undefined where an option has macros.
+   */
+  readonly executeFinished: readonly (ResponseOption | undefined)[];
+  readonly prefetchFinished: readonly (ResponseOption | undefined)[];
+  /** `<name>-<token>` of each display token: what dedupes display notifications within a request. */
+  readonly displayTokenKeys: readonly string[];
+  /** Which parts of the rule context the condition can read (READS_* bits of ./reads). */
+  readonly reads: number;
+  /** The allocation hash prefix for the client it was last asked for (see {@link ruleAllocationPrefix}). */
+  readonly allocationKey: { client: string | undefined; prefix: AllocationPrefix | undefined };
   /** Compiled campaign macros of the html/actions options that contain `${...}` (keyed by option object). */
   readonly macros: ReadonlyMap<Readonly<ArtifactOption>, OptionMacros> | undefined;
   readonly audienceIds: readonly unknown[];
+}
+
+/** The compiled rules of one mbox or view name, and what they can read. */
+export interface CompiledLocation {
+  readonly rules: readonly CompiledRule[];
+  /** The READS_* bits of all `rules` together. */
+  readonly reads: number;
+}
+
+/** The rules of one section by name (mboxes or views), compiled on first use. */
+export interface RuleSection extends ReadonlyMap<string, readonly CompiledRule[]> {
+  /** The rules of `name` and what they read; undefined for a name the artifact does not have. */
+  location(name: string): CompiledLocation | undefined;
 }
 
 export interface CompiledArtifact {
@@ -66,15 +96,37 @@ export interface CompiledArtifact {
   readonly globalMbox: string;
   readonly geoTargetingEnabled: boolean;
   readonly responseTokens: ReadonlySet<string>;
-  readonly mboxes: ReadonlyMap<string, readonly CompiledRule[]>;
-  readonly views: ReadonlyMap<string, readonly CompiledRule[]>;
+  readonly mboxes: RuleSection;
+  readonly views: RuleSection;
   /** Every view rule, concatenated in the artifact's view key order ("all views"). */
   readonly allViewRules: readonly CompiledRule[];
+  /** The READS_* bits of `allViewRules`. */
+  readonly allViewReads: number;
   readonly remoteMboxes: readonly string[];
   readonly localMboxes: ReadonlySet<string>;
   readonly remoteViews: readonly string[];
   readonly localViews: ReadonlySet<string>;
+  /** `remoteMboxes` / `remoteViews` as sets. */
+  readonly remoteMboxSet: ReadonlySet<string>;
+  readonly remoteViewSet: ReadonlySet<string>;
+  /** Whether the artifact allows any geo response token (else an option's tokens are its rule's `baseTokens`). */
+  readonly geoTokensAllowed: boolean;
   readonly ruleCount: number;
+}
+
+/** The decisioning-method response token every on-device option carries. */
+export const DECISIONING_METHOD_TOKENS: Readonly<Record<string, unknown>> = Object.freeze({
+  "activity.decisioningMethod": "on-device",
+});
+
+/** The allocation hash prefix of a rule's activity for `client` (memoised per rule for the last client). */
+export function ruleAllocationPrefix(rule: CompiledRule, client: string): AllocationPrefix {
+  const key = rule.allocationKey;
+  if (key.client !== client || key.prefix === undefined) {
+    key.prefix = allocationPrefix(client, rule.activityId);
+    key.client = client;
+  }
+  return key.prefix;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -163,6 +215,12 @@ function compileRule(rule: ArtifactRule, allowedTokens: ReadonlySet<string>): Co
       : undefined;
   const audienceIds = Array.isArray(meta["audience.ids"]) ? meta["audience.ids"] : [];
 
+  const baseTokens = Object.freeze({ ...metaTokens, ...DECISIONING_METHOD_TOKENS });
+  const finished = (list: readonly ArtifactOption[]) =>
+    Object.freeze(
+      list.map((o) => (macros?.has(o) ? undefined : Object.freeze({ ...o, responseTokens: baseTokens }))),
+    );
+
   return Object.freeze({
     rule,
     ruleKey: rule.ruleKey,
@@ -178,6 +236,12 @@ function compileRule(rule: ArtifactRule, allowedTokens: ReadonlySet<string>): Co
     hasMetrics,
     displayTokens: Object.freeze(displayTokens),
     metaTokens: Object.freeze(metaTokens),
+    baseTokens,
+    executeFinished: finished(executeOptions),
+    prefetchFinished: finished(prefetchOptions),
+    displayTokenKeys: Object.freeze(displayTokens.map((token) => `${consequence.name}-${token}`)),
+    reads: conditionReads(rule.condition),
+    allocationKey: { client: undefined, prefix: undefined },
     macros,
     audienceIds,
   });
@@ -185,15 +249,22 @@ function compileRule(rule: ArtifactRule, allowedTokens: ReadonlySet<string>): Co
 
 const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 
+/** The READS_* bits that any of `rules` may read. */
+export function unionReads(rules: readonly CompiledRule[]): number {
+  let reads = 0;
+  for (let i = 0; i < rules.length && reads !== READS_ALL; i++) reads |= rules[i]!.reads;
+  return reads;
+}
+
 /**
  * The rules of one section (mboxes or views), compiled on first use per name and memoised (bounded
  * by the artifact itself). Loading an artifact therefore costs a validation walk, not a compile:
  * an mbox nobody requests is never compiled or copied.
  */
-class LazyRuleMap implements ReadonlyMap<string, readonly CompiledRule[]> {
+class LazyRuleMap implements RuleSection {
   readonly #source: Record<string, ArtifactRule[]>;
   readonly #names: readonly string[];
-  readonly #cache = new Map<string, readonly CompiledRule[]>();
+  readonly #cache = new Map<string, CompiledLocation>();
   readonly #tokens: ReadonlySet<string>;
   readonly ruleCount: number;
 
@@ -214,13 +285,18 @@ class LazyRuleMap implements ReadonlyMap<string, readonly CompiledRule[]> {
   }
 
   get(name: string): readonly CompiledRule[] | undefined {
-    let rules = this.#cache.get(name);
-    if (rules === undefined) {
+    return this.location(name)?.rules;
+  }
+
+  location(name: string): CompiledLocation | undefined {
+    let location = this.#cache.get(name);
+    if (location === undefined) {
       if (!hasOwn(this.#source, name)) return undefined;
-      rules = Object.freeze(this.#source[name]!.map((rule) => compileRule(rule, this.#tokens)));
-      this.#cache.set(name, rules);
+      const rules = Object.freeze(this.#source[name]!.map((rule) => compileRule(rule, this.#tokens)));
+      location = Object.freeze({ rules, reads: unionReads(rules) });
+      this.#cache.set(name, location);
     }
-    return rules;
+    return location;
   }
 
   has(name: string): boolean {
@@ -267,6 +343,7 @@ export function compileArtifact(artifact: Artifact): CompiledArtifact {
   const mboxes = new LazyRuleMap(artifact.rules.mboxes, allowedTokens);
   const views = new LazyRuleMap(artifact.rules.views, allowedTokens);
   let allViewRules: readonly CompiledRule[] | undefined;
+  let allViewReads: number | undefined;
   const arr = (v: unknown): string[] => (Array.isArray(v) ? (v as string[]) : []);
   return Object.freeze({
     artifact,
@@ -285,10 +362,17 @@ export function compileArtifact(artifact: Artifact): CompiledArtifact {
       }
       return allViewRules;
     },
+    get allViewReads(): number {
+      allViewReads ??= unionReads(this.allViewRules);
+      return allViewReads;
+    },
     remoteMboxes: Object.freeze([...arr(artifact.remoteMboxes)]),
     localMboxes: new Set(arr(artifact.localMboxes)),
     remoteViews: Object.freeze([...arr(artifact.remoteViews)]),
     localViews: new Set(arr(artifact.localViews)),
+    remoteMboxSet: new Set(arr(artifact.remoteMboxes)),
+    remoteViewSet: new Set(arr(artifact.remoteViews)),
+    geoTokensAllowed: [...allowedTokens].some((token) => String(token).startsWith("geo.")),
     ruleCount: mboxes.ruleCount + views.ruleCount,
   });
 }

@@ -1,4 +1,5 @@
 import { buildMboxContext } from "./params";
+import { READS_GEO, READS_PAGE, READS_PARAMETERS, READS_REFERRING, READS_TIME, READS_USER } from "./reads";
 import type { DeliveryRequest, RequestDetails } from "../protocol/delivery";
 import { parseUrlContext, type UrlContext } from "./url";
 import { parseUserAgent } from "./user-agent";
@@ -47,36 +48,124 @@ function asRecord(value: unknown): Record<string, unknown> | undefined {
 }
 
 /**
+ * The parts of a request's base context, each computed on first use and then kept for the rest of
+ * the decision: a decision whose reachable rules read only `allocation` parses no URL and no user
+ * agent. Shared parts (`page`, `referring`) are frozen and may come from a cache.
+ */
+export class RequestContext {
+  readonly #context: Record<string, unknown>;
+  readonly #now: number;
+  #page: UrlContext | undefined;
+  #referring: UrlContext | undefined;
+  #user: UserContext | undefined;
+  #geo: GeoContext | undefined;
+  #date: Date | undefined;
+
+  constructor(request: DeliveryRequest, now: number) {
+    this.#context = asRecord(request.context) ?? {};
+    this.#now = now;
+  }
+
+  get page(): UrlContext {
+    return (this.#page ??= parseUrlContext(asRecord(this.#context.address)?.url));
+  }
+
+  get referring(): UrlContext {
+    return (this.#referring ??= parseUrlContext(asRecord(this.#context.address)?.referringUrl));
+  }
+
+  get user(): UserContext {
+    if (this.#user === undefined) {
+      const browser = parseUserAgent(this.#context.userAgent, asRecord(this.#context.clientHints));
+      this.#user = {
+        browserType: browser.browserType,
+        platform: browser.platform,
+        locale: "en",
+        browserVersion: browser.browserVersion,
+      };
+    }
+    return this.#user;
+  }
+
+  get geo(): GeoContext {
+    if (this.#geo === undefined) {
+      const geo = asRecord(this.#context.geo);
+      this.#geo = {
+        country: geo?.countryCode as string | undefined,
+        region: geo?.stateCode as string | undefined,
+        city: geo?.city as string | undefined,
+        latitude: geo?.latitude as number | undefined,
+        longitude: geo?.longitude as number | undefined,
+      };
+    }
+    return this.#geo;
+  }
+
+  get #time(): Date {
+    return (this.#date ??= new Date(this.#now));
+  }
+
+  /** Every part, as one object. */
+  base(): BaseContext {
+    const date = this.#time;
+    const day = date.getUTCDay();
+    return {
+      current_timestamp: date.getTime(),
+      current_time: twoDigits(date.getUTCHours()) + twoDigits(date.getUTCMinutes()),
+      current_day: day === 0 ? 7 : day,
+      user: this.user,
+      page: this.page,
+      referring: this.referring,
+      geo: this.geo,
+    };
+  }
+
+  /**
+   * The rule context of a request detail with only the parts in `reads` (READS_* bits) filled; the
+   * others are undefined, which no rule reachable with these `reads` looks at. With every bit set
+   * it equals `createRuleContext(base(), detail)`.
+   */
+  ruleContext(reads: number, detail: RequestDetails | undefined): RuleContext {
+    let page: UrlContext | undefined;
+    let referring: UrlContext | undefined;
+    if ((reads & (READS_PAGE | READS_REFERRING)) !== 0) {
+      if (detail?.address !== undefined) {
+        page = referring = parseUrlContext(asRecord(detail.address)?.url);
+      } else {
+        page = this.page;
+        referring = this.referring;
+      }
+    }
+    let timestamp: number | undefined;
+    let time: string | undefined;
+    let day: number | undefined;
+    if ((reads & READS_TIME) !== 0) {
+      const date = this.#time;
+      const weekday = date.getUTCDay();
+      timestamp = date.getTime();
+      time = twoDigits(date.getUTCHours()) + twoDigits(date.getUTCMinutes());
+      day = weekday === 0 ? 7 : weekday;
+    }
+    return {
+      current_timestamp: timestamp!,
+      current_time: time!,
+      current_day: day!,
+      user: (reads & READS_USER) !== 0 ? this.user : undefined!,
+      page: page!,
+      referring: referring!,
+      geo: (reads & READS_GEO) !== 0 ? this.geo : undefined!,
+      mbox: (reads & READS_PARAMETERS) !== 0 ? buildMboxContext(detail?.parameters) : undefined!,
+      allocation: 0,
+    };
+  }
+}
+
+/**
  * The base context of a request at `now` (epoch ms). Shared parts (`page`, `referring`) are frozen
  * and may be cached; the returned object itself is fresh.
  */
 export function createBaseContext(request: DeliveryRequest, now: number): BaseContext {
-  const context = asRecord(request.context) ?? {};
-  const address = asRecord(context.address);
-  const geo = asRecord(context.geo);
-  const browser = parseUserAgent(context.userAgent, asRecord(context.clientHints));
-  const date = new Date(now);
-  const day = date.getUTCDay();
-  return {
-    current_timestamp: date.getTime(),
-    current_time: twoDigits(date.getUTCHours()) + twoDigits(date.getUTCMinutes()),
-    current_day: day === 0 ? 7 : day,
-    user: {
-      browserType: browser.browserType,
-      platform: browser.platform,
-      locale: "en",
-      browserVersion: browser.browserVersion,
-    },
-    page: parseUrlContext(address?.url),
-    referring: parseUrlContext(address?.referringUrl),
-    geo: {
-      country: geo?.countryCode as string | undefined,
-      region: geo?.stateCode as string | undefined,
-      city: geo?.city as string | undefined,
-      latitude: geo?.latitude as number | undefined,
-      longitude: geo?.longitude as number | undefined,
-    },
-  };
+  return new RequestContext(request, now).base();
 }
 
 /**

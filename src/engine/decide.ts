@@ -1,7 +1,8 @@
-import { computeAllocation, visitorIdForAllocation } from "./allocation";
-import type { CompiledArtifact, CompiledRule } from "./compile";
+import { allocationWithPrefix, visitorIdForAllocation } from "./allocation";
+import { ruleAllocationPrefix, type CompiledArtifact, type CompiledRule } from "./compile";
 import { isTruthy } from "./conditions";
-import { createBaseContext, createRuleContext, type BaseContext } from "./context";
+import { RequestContext } from "./context";
+import { READS_ALL } from "./reads";
 import { remoteDependency, type RemoteDependency } from "./remote-dependency";
 import { finishOption, requestResponseTokens } from "./shaping";
 import { createTraceEnvelope, jsonCopy, ModeTracer } from "./trace";
@@ -61,30 +62,47 @@ export function prepareDecisionRequest(
   uuid: () => string,
   geo?: Record<string, unknown>,
 ): DeliveryRequest {
-  const context = request.context ?? {};
-  const id: VisitorId = { ...(request.id ?? {}) };
-  const authenticated =
-    Array.isArray(id.customerIds) &&
-    id.customerIds.some((c) => c && c.authenticatedState === "authenticated" && c.id);
-  if (!id.tntId && !id.marketingCloudVisitorId && !authenticated && !id.thirdPartyId) {
+  let id = request.id;
+  if (!hasUsableVisitorId(id)) {
     const hint =
-      typeof targetLocationHint === "string" && targetLocationHint.trim() !== "" ? `.${targetLocationHint}_0` : "";
-    id.tntId = `${uuid()}${hint}`;
+      typeof targetLocationHint === "string" && targetLocationHint.trim() !== ""
+        ? `.${targetLocationHint}_0`
+        : "";
+    id = { ...(id ?? {}), tntId: `${uuid()}${hint}` };
   }
+  const context = request.context;
+  const currentGeo = context?.geo as Record<string, unknown> | undefined;
+  const finalGeo = geo ?? currentGeo ?? {};
   return {
     ...request,
-    context: { ...context, geo: geo ?? (context.geo as Record<string, unknown> | undefined) ?? {} },
+    // The context is shared when its geo stays; it is only read from here on.
+    context: context && finalGeo === currentGeo ? context : { ...(context ?? {}), geo: finalGeo },
     id,
     requestId: request.requestId || uuid(),
   };
 }
 
+/** Whether the request names its visitor (else the engine generates a tntId). */
+function hasUsableVisitorId(id: VisitorId | undefined): id is VisitorId {
+  if (!id) return false;
+  if (id.tntId || id.marketingCloudVisitorId || id.thirdPartyId) return true;
+  return (
+    Array.isArray(id.customerIds) &&
+    id.customerIds.some((c) => c && c.authenticatedState === "authenticated" && c.id)
+  );
+}
+
 class DecisionRun {
   readonly notifications: Notification[] = [];
-  readonly #seenTokens = new Set<string>();
-  readonly #allocations = new Map<unknown, number>();
-  readonly #visitorId: string;
-  readonly #requestTokens: Record<string, unknown>;
+  // Display-token keys already notified: the first rule's keys, then a set once a second rule notifies.
+  #firstKeys: readonly string[] | undefined;
+  #seenTokens: Set<string> | undefined;
+  // The allocation of the last activity asked for (rules of one activity come in a row).
+  #lastActivity: unknown = NO_ACTIVITY;
+  #lastAllocation = 0;
+  #allocations: Map<unknown, number> | undefined;
+  #visitorId: string | undefined;
+  #requestTokens: Record<string, unknown> | undefined;
   readonly #propertyToken: string | undefined;
   readonly #traceEnvelope: ReturnType<typeof createTraceEnvelope> | undefined;
   ruleErrors = 0;
@@ -92,11 +110,9 @@ class DecisionRun {
   constructor(
     private readonly compiled: CompiledArtifact,
     private readonly request: DeliveryRequest,
-    private readonly base: BaseContext,
+    private readonly context: RequestContext,
     private readonly options: DecideOptions,
   ) {
-    this.#visitorId = visitorIdForAllocation(request.id, options.uuid);
-    this.#requestTokens = requestResponseTokens(compiled.responseTokens, base.geo);
     const token = request.property?.token;
     this.#propertyToken = token === undefined ? undefined : String(token);
     this.#traceEnvelope =
@@ -105,13 +121,30 @@ class DecisionRun {
         : undefined;
   }
 
-  #allocation(activityId: unknown): number {
-    let value = this.#allocations.get(activityId);
+  #allocation(rule: CompiledRule): number {
+    const activityId = rule.activityId;
+    if (activityId === this.#lastActivity) return this.#lastAllocation;
+    if (this.#lastActivity !== NO_ACTIVITY)
+      (this.#allocations ??= new Map()).set(this.#lastActivity, this.#lastAllocation);
+    let value = this.#allocations?.get(activityId);
     if (value === undefined) {
-      value = computeAllocation(this.options.client, activityId, this.#visitorId);
-      this.#allocations.set(activityId, value);
+      this.#visitorId ??= visitorIdForAllocation(this.request.id, this.options.uuid);
+      value = allocationWithPrefix(ruleAllocationPrefix(rule, this.options.client), this.#visitorId);
     }
+    this.#lastActivity = activityId;
+    this.#lastAllocation = value;
     return value;
+  }
+
+  /** The geo response tokens of this request, or undefined when the artifact allows none or the request has none. */
+  #geoTokens(): Record<string, unknown> | undefined {
+    if (!this.compiled.geoTokensAllowed) return undefined;
+    if (this.#requestTokens === undefined) {
+      const geo = this.request.context?.geo;
+      if (geo === undefined || geo === null || !hasGeoValue(geo)) return undefined;
+      this.#requestTokens = requestResponseTokens(this.compiled.responseTokens, this.context.geo);
+    }
+    return Object.keys(this.#requestTokens).length > 1 ? this.#requestTokens : undefined;
   }
 
   #propertyAllows(rule: CompiledRule): boolean {
@@ -121,7 +154,7 @@ class DecisionRun {
   }
 
   #evaluate(rule: CompiledRule, ctx: Record<string, unknown>, tracer: ModeTracer | undefined): boolean {
-    ctx.allocation = this.#allocation(rule.activityId);
+    ctx.allocation = this.#allocation(rule);
     const ruleContext = tracer ? { ...ctx } : ctx;
     let matched: boolean;
     try {
@@ -134,6 +167,18 @@ class DecisionRun {
     return matched;
   }
 
+  /** The rule context of a detail, with the parts that `reads` names (all of them when tracing). */
+  #ruleContext(
+    reads: number,
+    detail: Record<string, unknown>,
+    tracer: ModeTracer | undefined,
+  ): Record<string, unknown> {
+    return this.context.ruleContext(
+      tracer ? READS_ALL : reads,
+      detail as RequestDetails,
+    ) as unknown as Record<string, unknown>;
+  }
+
   /** Shapes one matched consequence for its mode (docs/target-behaviour.md#response-shaping). */
   #consequence(
     rule: CompiledRule,
@@ -144,9 +189,14 @@ class DecisionRun {
   ): MboxResponse {
     if (mode === "execute") this.#addNotification(rule, tracer);
     const source = mode === "execute" ? rule.executeOptions : rule.prefetchOptions;
+    const finished = mode === "execute" ? rule.executeFinished : rule.prefetchFinished;
+    const geoTokens = this.#geoTokens();
     const options: ResponseOption[] = new Array(source.length);
     for (let i = 0; i < source.length; i++) {
-      options[i] = finishOption(source[i]!, rule, detail, this.#requestTokens);
+      // Shared frozen options where nothing depends on the request (as option content is shared).
+      options[i] =
+        (geoTokens === undefined ? finished[i] : undefined) ??
+        finishOption(source[i]!, rule, detail, geoTokens);
     }
     const out: MboxResponse = { name: rule.name, options };
     if (mode === "execute") {
@@ -162,15 +212,24 @@ class DecisionRun {
 
   #addNotification(rule: CompiledRule, tracer: ModeTracer | undefined): void {
     const traceList = tracer?.notificationsFor(rule);
-    const tokens: string[] = [];
-    for (const token of rule.displayTokens) {
-      const key = `${rule.name}-${token}`;
-      if (!this.#seenTokens.has(key)) {
-        this.#seenTokens.add(key);
-        tokens.push(token);
+    const all = rule.displayTokens;
+    if (all.length === 0) return;
+    const keys = rule.displayTokenKeys;
+    let tokens: string[];
+    if (this.#firstKeys === undefined) {
+      // The first notification of the request: nothing to dedupe against but the rule's own tokens.
+      this.#firstKeys = keys;
+      tokens = all.length === 1 ? [all[0]!] : [...new Set(all)];
+    } else {
+      const seen = (this.#seenTokens ??= new Set(this.#firstKeys));
+      tokens = [];
+      for (let i = 0; i < all.length; i++) {
+        if (seen.has(keys[i]!)) continue;
+        seen.add(keys[i]!);
+        tokens.push(all[i]!);
       }
+      if (tokens.length === 0) return;
     }
-    if (tokens.length === 0) return;
     const notification: Notification = {
       id: this.options.uuid(),
       impressionId: this.options.uuid(),
@@ -183,14 +242,22 @@ class DecisionRun {
     this.notifications.push(notification);
   }
 
-  #mbox(mode: Mode, detail: Record<string, unknown>, tracer: ModeTracer | undefined, pageLoad: boolean): MboxResponse[] {
+  /** Appends the mbox's consequences (or its blank entry) to `results`. */
+  #mbox(
+    mode: Mode,
+    detail: Record<string, unknown>,
+    tracer: ModeTracer | undefined,
+    pageLoad: boolean,
+    results: MboxResponse[],
+  ): void {
     const name = detail.name;
     const isGlobal = name === this.compiled.globalMbox;
-    tracer?.traceRequest(mode, "mbox", detail, this.base.page.url, this.base.page.domain);
-    const rules = typeof name === "string" ? this.compiled.mboxes.get(name) : undefined;
-    const results: MboxResponse[] = [];
+    tracer?.traceRequest(mode, "mbox", detail, this.context.page.url, this.context.page.domain);
+    const location = typeof name === "string" ? this.compiled.mboxes.location(name) : undefined;
+    const rules = location?.rules;
+    const before = results.length;
     if (rules && rules.length > 0) {
-      const ctx = createRuleContext(this.base, detail as RequestDetails) as unknown as Record<string, unknown>;
+      const ctx = this.#ruleContext(location.reads, detail, tracer);
       const matchedKeys = isGlobal ? new Set<string>() : undefined;
       for (const rule of rules) {
         if (!this.#propertyAllows(rule)) continue;
@@ -203,25 +270,29 @@ class DecisionRun {
         matchedKeys.add(rule.ruleKey);
       }
     }
-    if (!isGlobal && results.length === 0) {
+    if (!isGlobal && results.length === before) {
       const blank: MboxResponse = { name: name as string };
       if (detail.index !== undefined) blank.index = detail.index as number;
       if (tracer) blank.trace = tracer.snapshot();
       results.push(blank);
     }
-    return results;
   }
 
   #views(mode: Mode, detail: Record<string, unknown>, tracer: ModeTracer | undefined): MboxResponse[] {
-    tracer?.traceRequest(mode, "view", detail, this.base.page.url, this.base.page.domain);
+    tracer?.traceRequest(mode, "view", detail, this.context.page.url, this.context.page.domain);
     let rules: readonly CompiledRule[];
+    let reads: number;
     if (Object.prototype.hasOwnProperty.call(detail, "name") && detail.name !== undefined) {
-      rules = (typeof detail.name === "string" ? this.compiled.views.get(detail.name) : undefined) ?? [];
+      const location =
+        typeof detail.name === "string" ? this.compiled.views.location(detail.name) : undefined;
+      rules = location?.rules ?? [];
+      reads = location?.reads ?? 0;
     } else {
       rules = this.compiled.allViewRules;
+      reads = this.compiled.allViewReads;
     }
     if (rules.length === 0) return [];
-    const ctx = createRuleContext(this.base, detail as RequestDetails) as unknown as Record<string, unknown>;
+    const ctx = this.#ruleContext(reads, detail, tracer);
     const matchedKeys = new Set<string>();
     // Grouped by consequence name; a null-prototype object orders keys as the reference's object does.
     const grouped: Record<string, MboxResponse> = Object.create(null);
@@ -248,7 +319,8 @@ class DecisionRun {
 
   #pageLoad(mode: Mode, detail: Record<string, unknown>, tracer: ModeTracer | undefined): PageLoadResponse {
     const asMbox = { ...detail, name: this.compiled.globalMbox };
-    const consequences = this.#mbox(mode, asMbox, tracer, true);
+    const consequences: MboxResponse[] = [];
+    this.#mbox(mode, asMbox, tracer, true, consequences);
     const options: ResponseOption[] = [];
     const metrics = new Map<string, ResponseMetric>();
     let trace: Record<string, unknown> | undefined;
@@ -272,7 +344,7 @@ class DecisionRun {
     const out: Record<string, unknown> = {};
     if (Array.isArray(part.mboxes)) {
       const list: MboxResponse[] = [];
-      for (const item of part.mboxes) list.push(...this.#mbox(mode, asDetail(item), tracer, false));
+      for (const item of part.mboxes) this.#mbox(mode, asDetail(item), tracer, false, list);
       out.mboxes = list;
     }
     if (Array.isArray(part.views)) {
@@ -285,15 +357,32 @@ class DecisionRun {
   }
 }
 
+const NO_ACTIVITY = Symbol("no activity");
+
+/** Whether a request's `context.geo` has any value that becomes a geo response token. */
+function hasGeoValue(geo: object): boolean {
+  const g = geo as Record<string, unknown>;
+  return (
+    g.city !== undefined ||
+    g.countryCode !== undefined ||
+    g.stateCode !== undefined ||
+    g.latitude !== undefined ||
+    g.longitude !== undefined
+  );
+}
+
 function asDetail(value: unknown): Record<string, unknown> {
   return value !== null && typeof value === "object" ? (value as Record<string, unknown>) : {};
 }
 
 /** Decides a validated request against a compiled artifact. */
-export function decide(compiled: CompiledArtifact, request: DeliveryRequest, options: DecideOptions): Decision {
+export function decide(
+  compiled: CompiledArtifact,
+  request: DeliveryRequest,
+  options: DecideOptions,
+): Decision {
   const dependency = options.dependency ?? remoteDependency(compiled, request);
-  const base = createBaseContext(request, options.now);
-  const runner = new DecisionRun(compiled, request, base, options);
+  const runner = new DecisionRun(compiled, request, new RequestContext(request, options.now), options);
   const execute = runner.run("execute");
   const prefetch = runner.run("prefetch");
   const response: Decision["response"] = {

@@ -20,7 +20,10 @@ export interface GeoTokensSource {
 }
 
 /** The response tokens that do not depend on the rule: decisioning method and geo. */
-export function requestResponseTokens(allowed: ReadonlySet<string>, geo: GeoTokensSource): Record<string, unknown> {
+export function requestResponseTokens(
+  allowed: ReadonlySet<string>,
+  geo: GeoTokensSource,
+): Record<string, unknown> {
   const tokens: Record<string, unknown> = { "activity.decisioningMethod": "on-device" };
   if (allowed.has("geo.city") && geo.city !== undefined) tokens["geo.city"] = geo.city;
   if (allowed.has("geo.country") && geo.country !== undefined) tokens["geo.country"] = geo.country;
@@ -89,18 +92,25 @@ function applyTemplate(template: MacroTemplate, detail: Record<string, unknown>)
 
 /** What option shaping reads of a compiled rule (the compiler's CompiledRule has these). */
 export interface ShapingRule {
-  readonly metaTokens: Readonly<Record<string, unknown>>;
+  /** Meta tokens plus the decisioning method (see compile.ts). */
+  readonly baseTokens: Readonly<Record<string, unknown>>;
   readonly macros: ReadonlyMap<Readonly<ArtifactOption>, OptionMacros> | undefined;
 }
 
-/** One option of a matched consequence as it appears in the response. */
+/**
+ * One option of a matched consequence as it appears in the response. Its response tokens are the
+ * rule's meta tokens, the decisioning method, then the request's geo tokens (`geoTokens`, from
+ * {@link requestResponseTokens}, undefined when there are none).
+ */
 export function finishOption(
   option: Readonly<ArtifactOption>,
   rule: ShapingRule,
   detail: Record<string, unknown>,
-  requestTokens: Record<string, unknown>,
+  geoTokens: Record<string, unknown> | undefined,
 ): ResponseOption {
-  const out: ResponseOption = { ...option, responseTokens: { ...rule.metaTokens, ...requestTokens } };
+  const responseTokens =
+    geoTokens === undefined ? { ...rule.baseTokens } : { ...rule.baseTokens, ...geoTokens };
+  const out: ResponseOption = { ...option, responseTokens };
   const macros = rule.macros?.get(option);
   if (macros) {
     if (macros.kind === "html") {

@@ -74,14 +74,17 @@ export function parseTargetCookie(value: string | undefined | null, nowMs: numbe
  */
 export function createTargetCookie(o: { sessionId: string; tntId?: string; nowMs: number }): Cookie {
   const nowSeconds = Math.ceil(o.nowMs / 1000);
-  const entries: { name: string; value: string; expires: number }[] = [
-    { name: SESSION_ID_COOKIE, value: o.sessionId, expires: nowSeconds + SESSION_ID_MAX_AGE },
-  ];
-  if (o.tntId) entries.push({ name: DEVICE_ID_COOKIE, value: o.tntId, expires: nowSeconds + DEVICE_ID_MAX_AGE });
-  const maxExpires = Math.max(...entries.map((e) => e.expires));
+  const sessionExpires = nowSeconds + SESSION_ID_MAX_AGE;
+  let value = `${encodeURIComponent(SESSION_ID_COOKIE)}#${encodeURIComponent(o.sessionId)}#${sessionExpires}`;
+  let maxExpires = sessionExpires;
+  if (o.tntId) {
+    const deviceExpires = nowSeconds + DEVICE_ID_MAX_AGE;
+    value += `|${encodeURIComponent(DEVICE_ID_COOKIE)}#${encodeURIComponent(o.tntId)}#${deviceExpires}`;
+    maxExpires = Math.max(maxExpires, deviceExpires);
+  }
   return {
     name: TARGET_COOKIE_NAME,
-    value: entries.map((e) => `${encodeURIComponent(e.name)}#${encodeURIComponent(e.value)}#${e.expires}`).join("|"),
+    value,
     maxAge: Math.ceil(Math.abs(maxExpires * 1000 - o.nowMs) / 1000),
   };
 }
