@@ -29,9 +29,9 @@ export const COMMANDS: readonly Command[] = [
   allocateCommand,
   inspectCommand,
   ...artifactCommands,
-  buildCommand,
   ...repoCommands,
   pqlEvalCommand,
+  buildCommand,
 ];
 
 function version(): string {
