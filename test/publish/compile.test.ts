@@ -251,6 +251,12 @@ describe("artifact contents", () => {
     expect(conditionsOf(artifact, "m")).toEqual([{ and: [c1, c2] }, { or: [c1, c2] }, { "!": { and: [c1, c2] } }, { or: [{ and: [c1, c2] }, { "!": c1 }] }]);
   });
 
+  it("an anonymous (page-delivery) audience compares page domain and path case-sensitively", () => {
+    const delivery = audience(7, { and: [{ page: "domain", equals: ["Example.com"] }, { page: "path", equals: ["/Shop"] }] }, { type: "anonymous" });
+    const artifact = compile({ ...base, audiences: [delivery], activities: [activity(1, "xt", "m", [{ audienceIds: [7], offerId: 1 }])] });
+    expect(conditionsOf(artifact, "m")).toEqual([{ and: [{ "==": ["Example.com", { var: "page.domain" }] }, { "==": ["/Shop", { var: "page.path" }] }] }]);
+  });
+
   it("an activity with an audience that cannot run on-device becomes remote: no rules, its mboxes in remoteMboxes", () => {
     const audiences = [audience(1, { profile: "tier", equals: ["gold"] }), composite(2, { restRuleOperator: "OR", rules: [{ audienceId: 1 }] })];
     const artifact = compile({

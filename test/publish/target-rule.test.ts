@@ -98,6 +98,14 @@ describe("targetRule → json-logic: every row of the mapping table", () => {
   ];
   for (const [name, rule] of invalid) it(`${name} → TargetRuleError`, () => expect(() => compileTargetRule(rule)).toThrow(TargetRuleError));
 
+  it("page-delivery (anonymous audience) domain and path equals are case-sensitive", () => {
+    const compiled = compileTargetRule({ and: [{ page: "domain", equals: ["Example.com"] }, { page: "path", equals: ["/Shop"] }, { page: "url", equals: ["X"] }] }, "targetRule", { pageDelivery: true });
+    expect(compiled).toEqual({
+      remote: false,
+      condition: { and: [{ "==": ["Example.com", v("page.domain")] }, { "==": ["/Shop", v("page.path")] }, { "==": ["x", v("page.url_lc")] }] },
+    });
+  });
+
   it("limits nesting depth", () => {
     let rule: unknown = { page: "url", contains: ["x"] };
     for (let i = 0; i < 40; i++) rule = { not: rule };

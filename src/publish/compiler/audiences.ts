@@ -53,7 +53,7 @@ function compileAudience(audience: Audience, resolve: (id: number) => CompiledRu
   if (hasTarget === hasComposite) {
     throw new AudienceReferenceError(`audience ${audience.id} must have exactly one of targetRule and audienceRule`, audience.id);
   }
-  if (hasTarget) return compileTargetRule(audience.targetRule);
+  if (hasTarget) return compileTargetRule(audience.targetRule, "targetRule", { pageDelivery: audience.type === "anonymous" });
   return compileComposite(audience.audienceRule!, resolve, 0);
 }
 

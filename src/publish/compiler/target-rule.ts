@@ -71,9 +71,10 @@ const PLATFORM_NAMES: Record<string, string> = {
  * How one attribute is tested: `text` compares case-insensitively on the `_lc` variable,
  * `param` is an mbox parameter (`equals` case-sensitive), `upper` compares upper-cased operands
  * (geo names), `lower` compares lower-cased operands with the variable first (browser, OS),
- * `number` is numeric with the variable first, `geoNumber` numeric with the operand first.
+ * `number` is numeric with the variable first, `geoNumber` numeric with the operand first,
+ * `exact` is a page-delivery domain/path: `equals` compares case-sensitively on the plain variable.
  */
-type AttributeKind = "text" | "param" | "upper" | "lower" | "number" | "geoNumber";
+type AttributeKind = "text" | "exact" | "param" | "upper" | "lower" | "number" | "geoNumber";
 interface Attribute {
   variable: string;
   kind: AttributeKind;
@@ -88,12 +89,20 @@ function fail(path: string, message: string): never {
   throw new TargetRuleError(path, message);
 }
 
-/** Compiles (and validates) a targetRule. Throws {@link TargetRuleError} on any grammar violation. */
-export function compileTargetRule(rule: unknown, path = "targetRule"): CompiledRule {
-  return compileNode(rule, path, 0);
+export interface TargetRuleOptions {
+  /**
+   * The rule is an activity's page-delivery rule (an `anonymous` audience): `page` domain and path
+   * `equals` compare case-sensitively, as Target's page-delivery conditions do.
+   */
+  pageDelivery?: boolean;
 }
 
-function compileNode(node: unknown, path: string, depth: number): CompiledRule {
+/** Compiles (and validates) a targetRule. Throws {@link TargetRuleError} on any grammar violation. */
+export function compileTargetRule(rule: unknown, path = "targetRule", options: TargetRuleOptions = {}): CompiledRule {
+  return compileNode(rule, path, 0, options);
+}
+
+function compileNode(node: unknown, path: string, depth: number, options: TargetRuleOptions): CompiledRule {
   if (depth > MAX_DEPTH) fail(path, `nested deeper than ${MAX_DEPTH} levels`);
   if (!isRecord(node)) fail(path, "expected an object");
   const keys = Object.keys(node);
@@ -102,18 +111,18 @@ function compileNode(node: unknown, path: string, depth: number): CompiledRule {
     const list = node[op];
     if (!Array.isArray(list) || list.length === 0) fail(`${path}.${op}`, "expected a non-empty array of rules");
     if (list.length > MAX_OPERANDS) fail(`${path}.${op}`, `more than ${MAX_OPERANDS} rules`);
-    const parts = list.map((item, i) => compileNode(item, `${path}.${op}[${i}]`, depth + 1));
+    const parts = list.map((item, i) => compileNode(item, `${path}.${op}[${i}]`, depth + 1, options));
     const remote = parts.find((p) => p.remote);
     if (remote) return remote;
     const conditions = parts.map((p) => (p as { condition: JsonLogic }).condition);
     return { remote: false, condition: conditions.length === 1 ? conditions[0] : { [op]: conditions } };
   }
   if (keys.length === 1 && keys[0] === "not") {
-    const inner = compileNode(node.not, `${path}.not`, depth + 1);
+    const inner = compileNode(node.not, `${path}.not`, depth + 1, options);
     return inner.remote ? inner : { remote: false, condition: { "!": inner.condition } };
   }
   if ("timeFrame" in node) return compileTimeFrame(node, path);
-  return compileLeaf(node, path);
+  return compileLeaf(node, path, options);
 }
 
 function operatorOf(node: Record<string, unknown>, path: string, allowed: Set<string>): Operator {
@@ -148,7 +157,7 @@ function nameOf(node: Record<string, unknown>, key: string, path: string): strin
   return value;
 }
 
-function compileLeaf(node: Record<string, unknown>, path: string): CompiledRule {
+function compileLeaf(node: Record<string, unknown>, path: string, options: TargetRuleOptions): CompiledRule {
   const category = Object.keys(node).find((k) => !(OPERATORS as readonly string[]).includes(k));
   if (category === undefined) fail(path, "expected a category key (page, mbox, geo, browser, operatingSystem, …)");
   if (REMOTE_CATEGORIES.has(category)) {
@@ -161,18 +170,19 @@ function compileLeaf(node: Record<string, unknown>, path: string): CompiledRule 
   const allowed = new Set([category, ...(category === "mbox" ? ["parameter"] : [])]);
   const op = operatorOf(node, path, allowed);
   const operands = operandsOf(node, op, path);
-  const attribute = attributeOf(node, category, path);
+  const attribute = attributeOf(node, category, path, options);
   if (attribute === "remote") return { remote: true, reason: `${category} ${String(node[category])} needs Target's servers` };
   return { remote: false, condition: emit(attribute, op, operands, `${path}.${op}`) };
 }
 
-function attributeOf(node: Record<string, unknown>, category: string, path: string): Attribute | "remote" {
+function attributeOf(node: Record<string, unknown>, category: string, path: string, options: TargetRuleOptions): Attribute | "remote" {
   switch (category) {
     case "page":
     case "referringPage": {
       const attr = nameOf(node, category, path);
       if (!URL_ATTRIBUTES.has(attr)) fail(`${path}.${category}`, `unknown attribute "${attr}" (${[...URL_ATTRIBUTES].join(", ")})`);
-      return { variable: `${category === "page" ? "page" : "referring"}.${attr}`, kind: "text" };
+      const exact = options.pageDelivery === true && category === "page" && (attr === "domain" || attr === "path");
+      return { variable: `${category === "page" ? "page" : "referring"}.${attr}`, kind: exact ? "exact" : "text" };
     }
     case "mbox": {
       nameOf(node, "mbox", path);
@@ -259,7 +269,7 @@ function textTest(attribute: Attribute, op: Operator, operand: string): JsonLogi
     return stringTest(op === "equals" || op === "equalsIgnoreCase" || op === "matches" ? "equals" : op, v(variable), value, true);
   }
   if (kind === "upper") return stringTest(normalise(op), v(variable), operand.toUpperCase(), false);
-  if (kind === "param" && op === "equals") return { "==": [operand, v(variable)] };
+  if ((kind === "param" || kind === "exact") && op === "equals") return { "==": [operand, v(variable)] };
   return stringTest(normalise(op), v(`${variable}_lc`), operand.toLowerCase(), false);
 }
 
