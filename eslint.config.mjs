@@ -18,7 +18,10 @@ export default tseslint.config(
   {
     files: ["src/engine/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: ["node:*", "undici", "../remote/*", "../artifact/poller*", "../platform/defaults*"] }],
+      "no-restricted-imports": [
+        "error",
+        { patterns: ["node:*", "undici", "../remote/*", "../artifact/poller*", "../platform/defaults*"] },
+      ],
       "no-restricted-globals": ["error", "fetch", "setTimeout", "setInterval", "process"],
     },
   },
@@ -36,5 +39,21 @@ export default tseslint.config(
     plugins: { boundaries },
     settings: boundariesSettings,
     rules: boundariesRules,
+  },
+  {
+    // The offer decisioning core is pure like the engine: no Node API, no timers, no I/O.
+    files: ["src/offers/core/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: ["node:*", "ioredis", "undici", "fastify"] }],
+      "no-restricted-globals": ["error", "fetch", "setTimeout", "setInterval", "process", "Buffer"],
+    },
+  },
+  {
+    // The artifact compiler is pure: it runs in any JavaScript runtime (no Node APIs, no clock of its own).
+    files: ["src/publish/compiler/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: ["node:*", "undici", "../storage*", "../server/*"] }],
+      "no-restricted-globals": ["error", "fetch", "setTimeout", "setInterval", "process", "Buffer"],
+    },
   },
 );

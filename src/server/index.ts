@@ -12,7 +12,10 @@
  * await service.close();
  * ```
  */
+import { readFile } from "node:fs/promises";
 import type { FastifyInstance } from "fastify";
+import { bearerTokenAuthorizer, createAdminRuntime, openAdminStore, registerAdminRoutes, type AdminRuntime } from "../admin/index";
+import { createPublishedArtifactSource } from "./published-source";
 import { TargetClient } from "../client";
 import type { ClientOptions } from "../client";
 import type { FetchLike } from "../platform/http";
@@ -46,6 +49,8 @@ export interface Service {
   readonly metrics: ServiceMetrics;
   readonly logger: PinoLogger;
   readonly config: ServerConfig;
+  /** The Admin API, its store and the publisher. */
+  readonly admin: AdminRuntime;
   /** The bound address, e.g. http://127.0.0.1:8080. */
   readonly url: string;
   readonly port: number;
@@ -58,14 +63,45 @@ function describeUpstream(upstream: ServerConfig["upstream"]): string {
   return upstream ? upstream.origin + upstream.pathname.replace(/\/+$/, "") : "adobe-edge";
 }
 
+/** The Admin API runtime (store, publisher), everything published once, and where the client's artifact comes from. */
+async function startAdmin(config: ServerConfig, logger: PinoLogger) {
+  const admin = createAdminRuntime({
+    store: await openAdminStore(config.store),
+    publisher: {
+      logger,
+      // This service's own client decodes rules.bin with its organization id.
+      organizationIdFor: (tenant) => (tenant === config.client ? config.organizationId : `${tenant.toUpperCase()}@AdobeOrg`),
+    },
+  });
+  await admin.publishAll();
+  // Without --artifact the service decides from what it publishes for its client (the sample until then).
+  const artifactOrigin: Partial<ClientOptions> = config.artifactIsSample
+    ? {
+        artifactSource: createPublishedArtifactSource({
+          service: admin.service,
+          publisher: admin.publisher,
+          client: config.client,
+          fallback: () => readFile(config.artifact, "utf8"),
+        }),
+      }
+    : { artifactLocation: config.artifact };
+  return { admin, artifactOrigin };
+}
+
 /** The service's TargetClient: configured from the server config, HTTP through the outbound fetch. */
-function createServiceClient(config: ServerConfig, options: ServiceOptions, logger: PinoLogger, fetchApi: FetchLike) {
+function createServiceClient(
+  config: ServerConfig,
+  options: ServiceOptions,
+  logger: PinoLogger,
+  fetchApi: FetchLike,
+  artifactOrigin: Partial<ClientOptions>,
+) {
   const isFile = !/^https?:/i.test(config.artifact);
   const client = TargetClient.create({
     client: config.client,
     organizationId: config.organizationId,
     decisioningMethod: config.decisioningMethod,
-    artifactLocation: config.artifact,
+    ...artifactOrigin,
     watchArtifactFile: isFile,
     fetchApi,
     logger: clientLogger(logger),
@@ -109,6 +145,41 @@ function logListening(logger: PinoLogger, config: ServerConfig, url: string, por
   }
 }
 
+/** What a graceful stop closes, in order. */
+interface ServiceParts {
+  app: FastifyInstance;
+  client: TargetClient;
+  logger: PinoLogger;
+  outbound: { close(): Promise<void> };
+  admin: AdminRuntime;
+  repository: { close(): Promise<void> } | undefined;
+}
+
+/** Graceful stop, idempotent: drain HTTP, close stores, flush notifications, release sockets. */
+function createShutdown(p: ServiceParts): () => Promise<void> {
+  const { app, client, logger } = p;
+  let closing: Promise<void> | undefined;
+  return () =>
+    (closing ??= (async () => {
+      logger.info("shutting down: draining in-flight requests");
+      await app.close().catch((err: unknown) => logger.error({ err }, "closing the HTTP server failed"));
+      await p.repository?.close().catch((err: unknown) => logger.error({ err }, "closing the repository store failed"));
+      const before = client.status().notifications;
+      await client.close().catch((err: unknown) => logger.error({ err }, "closing the client failed"));
+      await p.outbound.close().catch(() => undefined);
+      await p.admin.close().catch((err: unknown) => logger.error({ err }, "closing the admin store failed"));
+      const after = client.status().notifications;
+      logger.info(
+        {
+          notificationsQueuedAtClose: before.queued,
+          notificationsSent: after.sentNotifications,
+          notificationsFailed: after.failedNotifications,
+        },
+        "stopped",
+      );
+    })());
+}
+
 export async function startService(config: ServerConfig, options: ServiceOptions = {}): Promise<Service> {
   const logger = options.logger ?? createLogger(config.logLevel);
   // The metrics need the client, the client needs the fetch: the fetch reports through this holder.
@@ -118,7 +189,8 @@ export async function startService(config: ServerConfig, options: ServiceOptions
     onRequest: (endpoint, outcome) => holder.metrics?.outbound(endpoint, outcome),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
-  const client = createServiceClient(config, options, logger, outbound.fetch);
+  const { admin, artifactOrigin } = await startAdmin(config, logger);
+  const client = createServiceClient(config, options, logger, outbound.fetch, artifactOrigin);
   const metrics = createServiceMetrics(client);
   holder.metrics = metrics;
   const app = buildApp({
@@ -130,6 +202,7 @@ export async function startService(config: ServerConfig, options: ServiceOptions
     bodyLimit: config.bodyLimit,
     ...(options.plugins ? { plugins: options.plugins } : {}),
   });
+  await registerAdminRoutes(app, admin, { authorize: bearerTokenAuthorizer(config.apiToken) });
 
   const repository = options.repository
     ? await mountRepository(app, options.repository, config, logger).catch(async (err: unknown) => {
@@ -138,26 +211,7 @@ export async function startService(config: ServerConfig, options: ServiceOptions
         throw err;
       })
     : undefined;
-
-  let closing: Promise<void> | undefined;
-  const shutdown = () =>
-    (closing ??= (async () => {
-      logger.info("shutting down: draining in-flight requests");
-      await app.close().catch((err: unknown) => logger.error({ err }, "closing the HTTP server failed"));
-      await repository?.close().catch((err: unknown) => logger.error({ err }, "closing the repository store failed"));
-      const before = client.status().notifications;
-      await client.close().catch((err: unknown) => logger.error({ err }, "closing the client failed"));
-      await outbound.close().catch(() => undefined);
-      const after = client.status().notifications;
-      logger.info(
-        {
-          notificationsQueuedAtClose: before.queued,
-          notificationsSent: after.sentNotifications,
-          notificationsFailed: after.failedNotifications,
-        },
-        "stopped",
-      );
-    })());
+  const shutdown = createShutdown({ app, client, logger, outbound, admin, repository });
 
   try {
     await app.listen({ port: config.port, host: config.host });
@@ -170,5 +224,5 @@ export async function startService(config: ServerConfig, options: ServiceOptions
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   logListening(logger, config, url, port);
-  return { app, client, metrics, logger, config, url, port, close: shutdown };
+  return { app, client, metrics, logger, config, admin, url, port, close: shutdown };
 }
