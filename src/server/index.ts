@@ -14,10 +14,11 @@
  */
 import { readFile } from "node:fs/promises";
 import type { FastifyInstance } from "fastify";
-import { bearerTokenAuthorizer, createAdminRuntime, openAdminStore, registerAdminRoutes, type AdminRuntime } from "../admin/index";
-import { createPublishedArtifactSource } from "./published-source";
 import { TargetClient } from "../client";
 import type { ClientOptions } from "../client";
+import { createAdminRuntime, openAdminStore, registerAdminRoutes, type AdminRuntime } from "../admin/index";
+import { requireBearerToken } from "./auth";
+import { createPublishedArtifactSource } from "./published-source";
 import type { FetchLike } from "../platform/http";
 import { buildApp, type ServicePlugin } from "./app";
 import type { ServerConfig } from "./config";
@@ -41,6 +42,11 @@ export interface ServiceOptions {
   plugins?: readonly ServicePlugin<any>[];
   /** Serve the XCore repository too (`odd serve` always does; see src/server/repository-mount.ts). */
   repository?: RepositoryMount;
+  /**
+   * The Admin API's store and token. Default: the repository's store and token when it is mounted
+   * (one store URL, one token for the service), else an in-memory store and no token.
+   */
+  admin?: { store?: string; apiToken?: string };
 }
 
 export interface Service {
@@ -63,10 +69,10 @@ function describeUpstream(upstream: ServerConfig["upstream"]): string {
   return upstream ? upstream.origin + upstream.pathname.replace(/\/+$/, "") : "adobe-edge";
 }
 
-/** The Admin API runtime (store, publisher), everything published once, and where the client's artifact comes from. */
-async function startAdmin(config: ServerConfig, logger: PinoLogger) {
+/** The Admin API runtime: its store (the repository's by default) and the publisher, all published once. */
+async function createServiceAdmin(config: ServerConfig, options: ServiceOptions, logger: PinoLogger): Promise<AdminRuntime> {
   const admin = createAdminRuntime({
-    store: await openAdminStore(config.store),
+    store: await openAdminStore(options.admin?.store ?? options.repository?.config.store ?? "memory:"),
     publisher: {
       logger,
       // This service's own client decodes rules.bin with its organization id.
@@ -74,18 +80,19 @@ async function startAdmin(config: ServerConfig, logger: PinoLogger) {
     },
   });
   await admin.publishAll();
-  // Without --artifact the service decides from what it publishes for its client (the sample until then).
-  const artifactOrigin: Partial<ClientOptions> = config.artifactIsSample
-    ? {
-        artifactSource: createPublishedArtifactSource({
-          service: admin.service,
-          publisher: admin.publisher,
-          client: config.client,
-          fallback: () => readFile(config.artifact, "utf8"),
-        }),
-      }
-    : { artifactLocation: config.artifact };
-  return { admin, artifactOrigin };
+  return admin;
+}
+
+/** Without --artifact the service decides from what it publishes for its client (the sample until then). */
+function artifactOrigin(config: ServerConfig, admin: AdminRuntime): Pick<ClientOptions, "artifactSource" | "artifactLocation"> {
+  if (!config.artifactIsSample) return { artifactLocation: config.artifact };
+  const artifactSource = createPublishedArtifactSource({
+    service: admin.service,
+    publisher: admin.publisher,
+    client: config.client,
+    fallback: () => readFile(config.artifact, "utf8"),
+  });
+  return { artifactSource };
 }
 
 /** The service's TargetClient: configured from the server config, HTTP through the outbound fetch. */
@@ -94,14 +101,14 @@ function createServiceClient(
   options: ServiceOptions,
   logger: PinoLogger,
   fetchApi: FetchLike,
-  artifactOrigin: Partial<ClientOptions>,
+  admin: AdminRuntime,
 ) {
   const isFile = !/^https?:/i.test(config.artifact);
   const client = TargetClient.create({
     client: config.client,
     organizationId: config.organizationId,
     decisioningMethod: config.decisioningMethod,
-    ...artifactOrigin,
+    ...artifactOrigin(config, admin),
     watchArtifactFile: isFile,
     fetchApi,
     logger: clientLogger(logger),
@@ -145,41 +152,6 @@ function logListening(logger: PinoLogger, config: ServerConfig, url: string, por
   }
 }
 
-/** What a graceful stop closes, in order. */
-interface ServiceParts {
-  app: FastifyInstance;
-  client: TargetClient;
-  logger: PinoLogger;
-  outbound: { close(): Promise<void> };
-  admin: AdminRuntime;
-  repository: { close(): Promise<void> } | undefined;
-}
-
-/** Graceful stop, idempotent: drain HTTP, close stores, flush notifications, release sockets. */
-function createShutdown(p: ServiceParts): () => Promise<void> {
-  const { app, client, logger } = p;
-  let closing: Promise<void> | undefined;
-  return () =>
-    (closing ??= (async () => {
-      logger.info("shutting down: draining in-flight requests");
-      await app.close().catch((err: unknown) => logger.error({ err }, "closing the HTTP server failed"));
-      await p.repository?.close().catch((err: unknown) => logger.error({ err }, "closing the repository store failed"));
-      const before = client.status().notifications;
-      await client.close().catch((err: unknown) => logger.error({ err }, "closing the client failed"));
-      await p.outbound.close().catch(() => undefined);
-      await p.admin.close().catch((err: unknown) => logger.error({ err }, "closing the admin store failed"));
-      const after = client.status().notifications;
-      logger.info(
-        {
-          notificationsQueuedAtClose: before.queued,
-          notificationsSent: after.sentNotifications,
-          notificationsFailed: after.failedNotifications,
-        },
-        "stopped",
-      );
-    })());
-}
-
 export async function startService(config: ServerConfig, options: ServiceOptions = {}): Promise<Service> {
   const logger = options.logger ?? createLogger(config.logLevel);
   // The metrics need the client, the client needs the fetch: the fetch reports through this holder.
@@ -189,8 +161,8 @@ export async function startService(config: ServerConfig, options: ServiceOptions
     onRequest: (endpoint, outcome) => holder.metrics?.outbound(endpoint, outcome),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
-  const { admin, artifactOrigin } = await startAdmin(config, logger);
-  const client = createServiceClient(config, options, logger, outbound.fetch, artifactOrigin);
+  const admin = await createServiceAdmin(config, options, logger);
+  const client = createServiceClient(config, options, logger, outbound.fetch, admin);
   const metrics = createServiceMetrics(client);
   holder.metrics = metrics;
   const app = buildApp({
@@ -202,7 +174,9 @@ export async function startService(config: ServerConfig, options: ServiceOptions
     bodyLimit: config.bodyLimit,
     ...(options.plugins ? { plugins: options.plugins } : {}),
   });
-  await registerAdminRoutes(app, admin, { authorize: bearerTokenAuthorizer(config.apiToken) });
+  await registerAdminRoutes(app, admin, {
+    authenticate: requireBearerToken(options.admin?.apiToken ?? options.repository?.auth.apiToken),
+  });
 
   const repository = options.repository
     ? await mountRepository(app, options.repository, config, logger).catch(async (err: unknown) => {
@@ -211,7 +185,27 @@ export async function startService(config: ServerConfig, options: ServiceOptions
         throw err;
       })
     : undefined;
-  const shutdown = createShutdown({ app, client, logger, outbound, admin, repository });
+
+  let closing: Promise<void> | undefined;
+  const shutdown = () =>
+    (closing ??= (async () => {
+      logger.info("shutting down: draining in-flight requests");
+      await app.close().catch((err: unknown) => logger.error({ err }, "closing the HTTP server failed"));
+      await repository?.close().catch((err: unknown) => logger.error({ err }, "closing the repository store failed"));
+      await admin.close().catch((err: unknown) => logger.error({ err }, "closing the admin store failed"));
+      const before = client.status().notifications;
+      await client.close().catch((err: unknown) => logger.error({ err }, "closing the client failed"));
+      await outbound.close().catch(() => undefined);
+      const after = client.status().notifications;
+      logger.info(
+        {
+          notificationsQueuedAtClose: before.queued,
+          notificationsSent: after.sentNotifications,
+          notificationsFailed: after.failedNotifications,
+        },
+        "stopped",
+      );
+    })());
 
   try {
     await app.listen({ port: config.port, host: config.host });
