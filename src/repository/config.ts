@@ -1,12 +1,15 @@
 /**
  * Settings of the repository in `odd serve` (flags win over the environment; docs/repository.md).
+ * Light on purpose: the CLI loads it for every command's option table, without the store drivers.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { DecisioningError } from "../errors";
-import { DEFAULT_DATA_DIR, defaultStoreUrl, parseStoreUrl } from "../storage";
-import { DEFAULT_XCORE_PREFIX } from "./http/plugin";
+import { DEFAULT_DATA_DIR, defaultStoreUrl, parseStoreUrl } from "../storage/url";
 import type { DeleteMode } from "./service";
+
+/** Where `odd serve` mounts the repository API unless --xcore-path says otherwise. */
+export const DEFAULT_XCORE_PREFIX = "/data/core/xcore";
 
 export const REPOSITORY_SETTINGS = [
   { flag: "store", env: "ODD_STORE", type: "string", help: "sqlite:<file> or postgres://… (default sqlite:<data-dir>/odd.db)" },

@@ -2,7 +2,7 @@
  * Store URLs: which database a subsystem keeps its tables in.
  *
  * - `sqlite:<file>` — an embedded SQLite file (created with its directory); `sqlite::memory:` for a
- *   throw-away in-memory database.
+ *   throw-away in-memory database; `memory:` means the same.
  * - `postgres://user@host:port/db` (or `postgresql://`) — a PostgreSQL server. The extra query
  *   parameter `schema=<name>` puts every table in that schema (created when missing); tests use it
  *   to isolate runs that share one server.
@@ -32,6 +32,7 @@ export function defaultStoreUrl(dataDir: string = DEFAULT_DATA_DIR): string {
 
 /** Parses a store URL; relative SQLite paths resolve against `baseDir` (default: the working directory). */
 export function parseStoreUrl(url: string, baseDir: string = process.cwd()): StoreLocation {
+  if (/^memory:$/i.test(url)) return { kind: "sqlite", file: ":memory:" };
   if (/^sqlite:/i.test(url)) {
     const rest = url.slice("sqlite:".length).replace(/^\/\/(?=\/)/, "");
     if (rest === "") throw invalidStore('store "sqlite:" needs a file, e.g. sqlite:./.odd/odd.db');
@@ -52,7 +53,7 @@ export function parseStoreUrl(url: string, baseDir: string = process.cwd()): Sto
     parsed.searchParams.delete("schema");
     return { kind: "postgres", connectionString: parsed.toString(), schema };
   }
-  throw invalidStore('store must be "sqlite:<file>" or a postgres:// URL');
+  throw invalidStore('store must be "sqlite:<file>", "memory:" or a postgres:// URL');
 }
 
 /** The store URL without credentials, for logs. */

@@ -4,7 +4,7 @@
  */
 import { resolveServerConfig, startService, type Service } from "../../src/server/index";
 import type { RepositoryConfig } from "../../src/repository/config";
-import { DEFAULT_XCORE_PREFIX } from "../../src/repository/http/plugin";
+import { DEFAULT_XCORE_PREFIX } from "../../src/repository/config";
 import { createLogger } from "../../src/server/logging";
 
 export const TOKEN = "test-token-0123456789";

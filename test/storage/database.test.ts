@@ -28,6 +28,7 @@ describe("store URLs", () => {
     expect(parseStoreUrl("sqlite:/tmp/x/odd.db")).toEqual({ kind: "sqlite", file: "/tmp/x/odd.db" });
     expect(parseStoreUrl("sqlite:rel.db", "/base")).toEqual({ kind: "sqlite", file: "/base/rel.db" });
     expect(parseStoreUrl("sqlite::memory:")).toEqual({ kind: "sqlite", file: ":memory:" });
+    expect(parseStoreUrl("memory:")).toEqual({ kind: "sqlite", file: ":memory:" });
     expect(parseStoreUrl("postgres://u@h:5432/db?schema=abc")).toEqual({
       kind: "postgres",
       connectionString: "postgres://u@h:5432/db",

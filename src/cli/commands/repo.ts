@@ -2,8 +2,7 @@
 import { createReadStream, createWriteStream } from "node:fs";
 import { once } from "node:events";
 import type { Writable } from "node:stream";
-import { openRepository, resolveRepositoryConfig } from "../../repository";
-import { exportLines, importLines } from "../../repository/transfer";
+import { resolveRepositoryConfig } from "../../repository/config";
 import { EXIT_OK, str, type CliIO, type Command, type OptionTable, type ParsedArgs } from "../args";
 
 const STORE_OPTIONS: OptionTable = {
@@ -12,9 +11,11 @@ const STORE_OPTIONS: OptionTable = {
   schema: { type: "string", multiple: true, value: "FILE", help: "extra JSON Schema registered by the service (needed for its list memberships)" },
 };
 
+/** Loaded on use: the store drivers and the repository are not needed by the other commands. */
 async function open(args: ParsedArgs, io: CliIO) {
   const config = resolveRepositoryConfig(args.values, io.env);
-  return openRepository({ store: config.store, schemas: config.schemas });
+  const [{ openRepository }, transfer] = await Promise.all([import("../../repository"), import("../../repository/transfer")]);
+  return { repository: await openRepository({ store: config.store, schemas: config.schemas }), ...transfer };
 }
 
 async function writeTo(stream: Writable, text: string): Promise<void> {
@@ -27,7 +28,7 @@ const exportCommand: Command = {
   options: { ...STORE_OPTIONS, output: { type: "string", short: "o", value: "FILE", help: "write to FILE instead of stdout" } },
   details: "One record per line, containers first; ids, etags and dates are kept. See docs/repository.md.",
   async run(args, io) {
-    const repository = await open(args, io);
+    const { repository, exportLines } = await open(args, io);
     const file = str(args, "output");
     const out = file ? createWriteStream(file) : io.stdout;
     try {
@@ -50,7 +51,7 @@ const importCommand: Command = {
   options: { ...STORE_OPTIONS, input: { type: "string", short: "i", value: "FILE", help: "read FILE instead of stdin" } },
   details: "Runs in transactions of 500 records; progress goes to stderr. See docs/repository.md.",
   async run(args, io) {
-    const repository = await open(args, io);
+    const { repository, importLines } = await open(args, io);
     const file = str(args, "input");
     try {
       const input = file ? createReadStream(file) : (io.stdin as NodeJS.ReadableStream & import("node:stream").Readable);

@@ -7,6 +7,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { DecisioningError } from "../../errors";
+import { DEFAULT_XCORE_PREFIX } from "../config";
 import { createContainer, deleteContainer, getContainer, homeContainers, replaceContainer } from "../containers";
 import type { Caller } from "../envelope";
 import { parseJsonBody } from "../json-body";
@@ -15,7 +16,6 @@ import { assertAcceptsJson, CONTAINER_SCHEMA, RESULTS_SCHEMA, writeMediaSchema, 
 import { notFound, repoError, toProblem } from "../problem";
 import type { Repository } from "../service";
 
-export const DEFAULT_XCORE_PREFIX = "/data/core/xcore";
 const MAX_ID_LENGTH = 128;
 const HEADER_TEXT = /^[\x20-\x7e]{1,256}$/;
 

@@ -491,10 +491,12 @@ class SqlWriter extends SqlReader implements StoreWriter {
 class SqlStore extends SqlReader implements RepositoryStore {
   readonly #database: Database;
   readonly #lockKey: string;
+  readonly #ownsDatabase: boolean;
 
-  constructor(database: Database) {
+  constructor(database: Database, ownsDatabase: boolean) {
     super(database.db, database.dialect);
     this.#database = database;
+    this.#ownsDatabase = ownsDatabase;
     // One advisory-lock key per schema: writers of one repository take turns, other schemas don't wait.
     this.#lockKey = createHash("sha256")
       .update(`odd-repository-writes:${database.schema ?? ""}`)
@@ -514,13 +516,16 @@ class SqlStore extends SqlReader implements RepositoryStore {
     await sql.raw(this.dialect === "sqlite" ? "analyze" : "analyze xcore_instances, xcore_memberships, xcore_references, xcore_counts").execute(this.db);
   }
 
-  close(): Promise<void> {
-    return this.#database.close();
+  async close(): Promise<void> {
+    if (this.#ownsDatabase) await this.#database.close();
   }
 }
 
 /** Opens the repository store on a database (applies the repository migrations). */
-export async function createSqlStore(database: Database): Promise<RepositoryStore & Pick<SqlReader, "explainPage">> {
+export async function createSqlStore(
+  database: Database,
+  options: { ownsDatabase?: boolean } = {},
+): Promise<RepositoryStore & Pick<SqlReader, "explainPage">> {
   await database.migrate(REPOSITORY_MIGRATIONS);
-  return new SqlStore(database);
+  return new SqlStore(database, options.ownsDatabase ?? true);
 }
