@@ -5,7 +5,11 @@
  * of the offers behind a rule and a fifth of them capped. Generated from a fixed seed, so every
  * run decides over the same catalog; profiles carry attributes, segments and 10 events.
  */
-import { OFFER_SCHEMA_PREFIX, type CatalogInstance, type CatalogSnapshot } from "../../src/offers/core/catalog";
+import {
+  OFFER_SCHEMA_PREFIX,
+  type CatalogInstance,
+  type CatalogSnapshot,
+} from "../../src/offers/core/catalog";
 import { seededRandom } from "../../src/offers/core/random";
 
 export interface BenchCatalog {
