@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     `in-process: ${withRules.cpu} decisions per CPU-second (${withRules.wall}/s wall) with PQL rules and caps; ` +
       `${floor.cpu} per CPU-second without rules (ratio ${round(withRules.cpu / floor.cpu)})`,
   );
-  const http = await benchHttp(catalog, index);
+  const http = await benchHttp(catalog);
   console.log(
     `HTTP at ${http.inFlight} in flight: ${http.requests} requests, ${http.perSecond}/s, p50 ${http.p50} ms, p99 ${http.p99} ms`,
   );
