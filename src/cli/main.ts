@@ -16,8 +16,10 @@ import {
 } from "./args";
 import { allocateCommand } from "./commands/allocate";
 import { artifactCommands } from "./commands/artifact";
+import { buildCommand } from "./commands/artifact-build";
 import { decideCommand } from "./commands/decide";
 import { inspectCommand } from "./commands/inspect";
+import { repoCommands } from "./commands/repo";
 import { pqlEvalCommand } from "./commands/pql";
 import { serveCommand } from "./commands/serve";
 
@@ -27,7 +29,9 @@ export const COMMANDS: readonly Command[] = [
   allocateCommand,
   inspectCommand,
   ...artifactCommands,
+  ...repoCommands,
   pqlEvalCommand,
+  buildCommand,
 ];
 
 function version(): string {

@@ -12,7 +12,10 @@
  * await service.close();
  * ```
  */
+import { readFile } from "node:fs/promises";
 import type { FastifyInstance } from "fastify";
+import { bearerTokenAuthorizer, createAdminRuntime, openAdminStore, registerAdminRoutes, type AdminRuntime } from "../admin/index";
+import { createPublishedArtifactSource } from "./published-source";
 import { TargetClient } from "../client";
 import type { ClientOptions } from "../client";
 import type { FetchLike } from "../platform/http";
@@ -21,6 +24,7 @@ import type { ServerConfig } from "./config";
 import { clientLogger, createLogger, type PinoLogger } from "./logging";
 import { createServiceMetrics, type ServiceMetrics } from "./metrics";
 import { createOutboundFetch } from "./outbound";
+import { mountRepository, type RepositoryMount } from "./repository-mount";
 
 export { buildApp, type AppOptions, type DecisionClient } from "./app";
 export { resolveServerConfig, SETTINGS, type ServerConfig, type ConfigFlags, type ConfigEnv } from "./config";
@@ -33,6 +37,8 @@ export interface ServiceOptions {
   fetch?: FetchLike;
   /** Extra TargetClient options (tests: scheduler, telemetry, ...). */
   clientOptions?: Partial<ClientOptions>;
+  /** Serve the XCore repository too (`odd serve` always does; see src/server/repository-mount.ts). */
+  repository?: RepositoryMount;
 }
 
 export interface Service {
@@ -41,6 +47,8 @@ export interface Service {
   readonly metrics: ServiceMetrics;
   readonly logger: PinoLogger;
   readonly config: ServerConfig;
+  /** The Admin API, its store and the publisher. */
+  readonly admin: AdminRuntime;
   /** The bound address, e.g. http://127.0.0.1:8080. */
   readonly url: string;
   readonly port: number;
@@ -63,11 +71,31 @@ export async function startService(config: ServerConfig, options: ServiceOptions
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   const isFile = !/^https?:/i.test(config.artifact);
+  const admin = createAdminRuntime({
+    store: await openAdminStore(config.store),
+    publisher: {
+      logger,
+      // This service's own client decodes rules.bin with its organization id.
+      organizationIdFor: (tenant) => (tenant === config.client ? config.organizationId : `${tenant.toUpperCase()}@AdobeOrg`),
+    },
+  });
+  await admin.publishAll();
+  // Without --artifact the service decides from what it publishes for its client (the sample until then).
+  const artifactOrigin = config.artifactIsSample
+    ? {
+        artifactSource: createPublishedArtifactSource({
+          service: admin.service,
+          publisher: admin.publisher,
+          client: config.client,
+          fallback: () => readFile(config.artifact, "utf8"),
+        }),
+      }
+    : { artifactLocation: config.artifact };
   const client = TargetClient.create({
     client: config.client,
     organizationId: config.organizationId,
     decisioningMethod: config.decisioningMethod,
-    artifactLocation: config.artifact,
+    ...artifactOrigin,
     watchArtifactFile: isFile,
     fetchApi: outbound.fetch,
     logger: clientLogger(logger),
@@ -99,15 +127,26 @@ export async function startService(config: ServerConfig, options: ServiceOptions
     metrics,
     bodyLimit: config.bodyLimit,
   });
+  await registerAdminRoutes(app, admin, { authorize: bearerTokenAuthorizer(config.apiToken) });
+
+  const repository = options.repository
+    ? await mountRepository(app, options.repository, config, logger).catch(async (err: unknown) => {
+        await client.close().catch(() => undefined);
+        await outbound.close().catch(() => undefined);
+        throw err;
+      })
+    : undefined;
 
   let closing: Promise<void> | undefined;
   const shutdown = () =>
     (closing ??= (async () => {
       logger.info("shutting down: draining in-flight requests");
       await app.close().catch((err: unknown) => logger.error({ err }, "closing the HTTP server failed"));
+      await repository?.close().catch((err: unknown) => logger.error({ err }, "closing the repository store failed"));
       const before = client.status().notifications;
       await client.close().catch((err: unknown) => logger.error({ err }, "closing the client failed"));
       await outbound.close().catch(() => undefined);
+      await admin.close().catch((err: unknown) => logger.error({ err }, "closing the admin store failed"));
       const after = client.status().notifications;
       logger.info(
         {
@@ -146,5 +185,5 @@ export async function startService(config: ServerConfig, options: ServiceOptions
       "upstream is off: remote decisions fail and notifications are not delivered (counted as failed)",
     );
   }
-  return { app, client, metrics, logger, config, url, port, close: shutdown };
+  return { app, client, metrics, logger, config, admin, url, port, close: shutdown };
 }
