@@ -130,7 +130,7 @@ export async function startService(config: ServerConfig, options: ServiceOptions
   await registerAdminRoutes(app, admin, { authorize: bearerTokenAuthorizer(config.apiToken) });
 
   const repository = options.repository
-    ? await mountRepository(app, options.repository, config, logger).catch(async (err: unknown) => {
+    ? await mountRepository(app, options.repository, config, logger, metrics.registry).catch(async (err: unknown) => {
         await client.close().catch(() => undefined);
         await outbound.close().catch(() => undefined);
         throw err;
