@@ -52,7 +52,9 @@ export function repositoryFeed(repository: Repository): CatalogFeed {
     async instances(containerId) {
       const lists = await Promise.all(
         OFFER_SCHEMAS.map(async (schema) =>
-          (await repository.instancesOf(containerId, schema)).flatMap((body) => catalogInstance(body, schema) ?? []),
+          (await repository.instancesOf(containerId, schema)).flatMap(
+            (body) => catalogInstance(body, schema) ?? [],
+          ),
         ),
       );
       return lists.flat();

@@ -17,7 +17,8 @@ const options: OptionTable = Object.fromEntries([
 
 export const serveCommand: Command = {
   name: "serve",
-  summary: "Run the service: Delivery API (POST /rest/v1/delivery), XCore repository (/data/core/xcore), offer decisions (/data/core/ode), health, metrics.",
+  summary:
+    "Run the service: Delivery API (POST /rest/v1/delivery), XCore repository (/data/core/xcore), offer decisions (/data/core/ode), health, metrics.",
   options,
   details: `
 Every option can also be set by the environment variable shown in brackets; flags win.
