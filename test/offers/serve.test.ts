@@ -285,6 +285,24 @@ describe.each(stores)("offer decisioning in odd serve ($name)", { timeout: 120_0
   );
 });
 
+describe("odd serve with an unreachable Redis", { timeout: 60_000 }, () => {
+  it("fails closed without failing the decision, and counts the outage in /metrics", async () => {
+    const base = await serve(`sqlite:${path.join(tmp, "outage.db")}`, ["--capping", "redis://127.0.0.1:1"]);
+    const f = await createFixture(base);
+    await waitForActivity(base, f);
+    const r = await decide(
+      base,
+      f.container,
+      decisionBody([{ activity: f.activity, placement: f.placement }]),
+    );
+    expect(r.status).toBe(200);
+    expect(ids(r.body)).toEqual([f.offers.plain]);
+    const metrics = await call(base, "GET", "/metrics");
+    expect(metrics.text).toMatch(/odd_offer_capping_errors_total\{operation="read"\} [1-9]/);
+    expect(metrics.text).toMatch(/odd_offer_decisions_total\{status="200"\} [1-9]/);
+  });
+});
+
 describe("odd serve --profiles", { timeout: 60_000 }, () => {
   it("loads JSON-lines profiles keyed by their primary identity", async () => {
     const file = path.join(tmp, "profiles.jsonl");
