@@ -34,13 +34,9 @@ export function requireBearerToken(token: string | undefined) {
     if (token === undefined) return;
     if (tokenMatches(bearerToken(request.headers.authorization), token)) return;
     reply.header("www-authenticate", 'Bearer realm="odd"');
-    throw new DecisioningError(
-      "ODE_ERR_UNAUTHORIZED",
-      "Missing or invalid bearer token (Authorization: Bearer <token>)",
-      {
-        status: 401,
-      },
-    );
+    throw new DecisioningError("ODE_ERR_UNAUTHORIZED", "Missing or invalid bearer token (Authorization: Bearer <token>)", {
+      status: 401,
+    });
   };
 }
 
@@ -71,12 +67,7 @@ export function assertSafeBinding(host: string, token: string | undefined, insec
 
 /** The service-wide auth settings (`odd serve`): flags win over the environment. */
 export const AUTH_SETTINGS = [
-  {
-    flag: "api-token",
-    env: API_TOKEN_ENV,
-    type: "string",
-    help: "bearer token every protected API call must send (Delivery API stays open)",
-  },
+  { flag: "api-token", env: API_TOKEN_ENV, type: "string", help: "bearer token every protected API call must send (Delivery API stays open)" },
   {
     flag: "insecure-no-auth",
     env: "ODD_INSECURE_NO_AUTH",
@@ -90,22 +81,14 @@ export interface AuthConfig {
   insecureNoAuth: boolean;
 }
 
-export function resolveAuthConfig(
-  flags: Record<string, unknown>,
-  env: Record<string, string | undefined>,
-): AuthConfig {
+export function resolveAuthConfig(flags: Record<string, unknown>, env: Record<string, string | undefined>): AuthConfig {
   const flagToken = flags["api-token"];
   const token = typeof flagToken === "string" ? flagToken : env[API_TOKEN_ENV];
   if (token !== undefined && token !== "" && !/^[\x21-\x7e]{8,4096}$/.test(token)) {
-    throw new DecisioningError(
-      "ODE_ERR_INVALID_OPTION",
-      "api-token must be 8-4096 visible ASCII characters",
-      {
-        details: { option: "api-token" },
-      },
-    );
+    throw new DecisioningError("ODE_ERR_INVALID_OPTION", "api-token must be 8-4096 visible ASCII characters", {
+      details: { option: "api-token" },
+    });
   }
-  const insecure =
-    flags["insecure-no-auth"] === true || /^(1|true|yes)$/i.test(env.ODD_INSECURE_NO_AUTH ?? "");
+  const insecure = flags["insecure-no-auth"] === true || /^(1|true|yes)$/i.test(env.ODD_INSECURE_NO_AUTH ?? "");
   return { apiToken: token === undefined || token === "" ? undefined : token, insecureNoAuth: insecure };
 }

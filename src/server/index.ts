@@ -130,13 +130,11 @@ export async function startService(config: ServerConfig, options: ServiceOptions
   await registerAdminRoutes(app, admin, { authorize: bearerTokenAuthorizer(config.apiToken) });
 
   const repository = options.repository
-    ? await mountRepository(app, options.repository, config, logger, metrics.registry).catch(
-        async (err: unknown) => {
-          await client.close().catch(() => undefined);
-          await outbound.close().catch(() => undefined);
-          throw err;
-        },
-      )
+    ? await mountRepository(app, options.repository, config, logger, metrics.registry).catch(async (err: unknown) => {
+        await client.close().catch(() => undefined);
+        await outbound.close().catch(() => undefined);
+        throw err;
+      })
     : undefined;
 
   let closing: Promise<void> | undefined;
@@ -144,9 +142,7 @@ export async function startService(config: ServerConfig, options: ServiceOptions
     (closing ??= (async () => {
       logger.info("shutting down: draining in-flight requests");
       await app.close().catch((err: unknown) => logger.error({ err }, "closing the HTTP server failed"));
-      await repository
-        ?.close()
-        .catch((err: unknown) => logger.error({ err }, "closing the repository store failed"));
+      await repository?.close().catch((err: unknown) => logger.error({ err }, "closing the repository store failed"));
       const before = client.status().notifications;
       await client.close().catch((err: unknown) => logger.error({ err }, "closing the client failed"));
       await outbound.close().catch(() => undefined);

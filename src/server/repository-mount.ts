@@ -42,12 +42,7 @@ export async function mountRepository(
     bodyLimit: server.bodyLimit,
   });
   logger.info(
-    {
-      store: repository.store.dialect,
-      mount: config.mount,
-      auth: mount.auth.apiToken ? "bearer" : "off",
-      deleteMode: config.deleteMode,
-    },
+    { store: repository.store.dialect, mount: config.mount, auth: mount.auth.apiToken ? "bearer" : "off", deleteMode: config.deleteMode },
     "repository mounted",
   );
   const offers =
