@@ -5,7 +5,11 @@
  * of the offers behind a rule and a fifth of them capped. Generated from a fixed seed, so every
  * run decides over the same catalog; profiles carry attributes, segments and 10 events.
  */
-import { OFFER_SCHEMA_PREFIX, type CatalogInstance, type CatalogSnapshot } from "../../src/offers/core/catalog";
+import {
+  OFFER_SCHEMA_PREFIX,
+  type CatalogInstance,
+  type CatalogSnapshot,
+} from "../../src/offers/core/catalog";
 import { seededRandom } from "../../src/offers/core/random";
 
 export interface BenchCatalog {
@@ -31,12 +35,71 @@ const RULES = [
   'xEvent[type = "purchase"].amount.sum() > 100',
 ];
 
+const idOf = (i: CatalogInstance) => i._instance["@id"] as string;
+
 function instance(type: string, n: number, body: Record<string, unknown>): CatalogInstance {
   return {
     instanceId: `bench-${type}-${n}`,
     schemas: [`${OFFER_SCHEMA_PREFIX}${type}`],
     "repo:etag": 1,
     _instance: { "@id": `xcore:${type}:${n.toString(16).padStart(15, "0")}`, ...body },
+  };
+}
+
+/** One offer: two placements, two tags, a priority, a rule for a third, caps for a fifth. */
+function offerOf(
+  i: number,
+  random: () => number,
+  placements: CatalogInstance[],
+  tags: CatalogInstance[],
+  rules: CatalogInstance[],
+): CatalogInstance {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+  const reps = [pick(placements), pick(placements)].map((p) => ({
+    "xdm:placement": idOf(p),
+    "xdm:components": [
+      { "@type": TEXT, "dc:format": "text/plain", "dc:language": ["en"], "xdm:copyline": `offer ${i}` },
+    ],
+  }));
+  const capped = random() < 0.2;
+  return instance("personalized-offer", i, {
+    "xdm:name": `offer ${i}`,
+    "xdm:status": "approved",
+    "xdm:rank": { "xdm:priority": Math.floor(random() * 10) },
+    "xdm:tags": [idOf(pick(tags)), idOf(pick(tags))],
+    "xdm:representations": reps[0]!["xdm:placement"] === reps[1]!["xdm:placement"] ? [reps[0]] : reps,
+    "xdm:selectionConstraint": {
+      "xdm:startDate": "2020-01-01T00:00:00Z",
+      "xdm:endDate": "2099-01-01T00:00:00Z",
+      ...(random() < 0.33 ? { "xdm:eligibilityRule": idOf(pick(rules)) } : {}),
+    },
+    ...(capped
+      ? { "xdm:cappingConstraint": { "xdm:globalCap": 1_000_000_000, "xdm:profileCap": 1_000_000 } }
+      : {}),
+  });
+}
+
+/** One profile: attributes, ten segment memberships, ten experience events. */
+function profileOf(i: number, random: () => number): Record<string, unknown> {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+  return {
+    identityMap: { ECID: [{ id: `visitor-${i}`, primary: true }] },
+    person: { age: 15 + (i % 60), gender: i % 2 ? "f" : "m", name: i % 3 ? "Anna" : "Bob" },
+    loyalty: { tier: pick(["gold", "silver", "platinum", "none"]) },
+    segmentMembership: {
+      ups: Object.fromEntries(
+        Array.from({ length: 10 }, (_, s) => [
+          `seg-${s}`,
+          { status: random() < 0.5 ? "realized" : "exited" },
+        ]),
+      ),
+    },
+    xEvent: Array.from({ length: 10 }, (_, e) => ({
+      type: pick(["purchase", "view"]),
+      product: `sku-${e}`,
+      amount: e * 10,
+      timestamp: new Date(Date.parse("2026-06-01T00:00:00Z") - e * 5 * 86_400_000).toISOString(),
+    })),
   };
 }
 
@@ -58,31 +121,9 @@ export function buildCatalog(
       "xdm:condition": { "xdm:type": "PQL", "xdm:format": "pql/text", "xdm:value": RULES[i % RULES.length] },
     }),
   );
-  const idOf = (i: CatalogInstance) => i._instance["@id"] as string;
-  const offerInstances = Array.from({ length: nOffers }, (_, i) => {
-    const reps = [pick(placements), pick(placements)].map((p) => ({
-      "xdm:placement": idOf(p),
-      "xdm:components": [
-        { "@type": TEXT, "dc:format": "text/plain", "dc:language": ["en"], "xdm:copyline": `offer ${i}` },
-      ],
-    }));
-    const capped = random() < 0.2;
-    return instance("personalized-offer", i, {
-      "xdm:name": `offer ${i}`,
-      "xdm:status": "approved",
-      "xdm:rank": { "xdm:priority": Math.floor(random() * 10) },
-      "xdm:tags": [idOf(pick(tags)), idOf(pick(tags))],
-      "xdm:representations": reps[0]!["xdm:placement"] === reps[1]!["xdm:placement"] ? [reps[0]] : reps,
-      "xdm:selectionConstraint": {
-        "xdm:startDate": "2020-01-01T00:00:00Z",
-        "xdm:endDate": "2099-01-01T00:00:00Z",
-        ...(random() < 0.33 ? { "xdm:eligibilityRule": idOf(pick(rules)) } : {}),
-      },
-      ...(capped
-        ? { "xdm:cappingConstraint": { "xdm:globalCap": 1_000_000_000, "xdm:profileCap": 1_000_000 } }
-        : {}),
-    });
-  });
+  const offerInstances = Array.from({ length: nOffers }, (_, i) =>
+    offerOf(i, random, placements, tags, rules),
+  );
   const fallbacks = placements.map((p, i) =>
     instance("fallback-offer", i, {
       "xdm:name": `fallback ${i}`,
@@ -118,25 +159,7 @@ export function buildCatalog(
     ...filters,
     ...activities,
   );
-  const profiles = Array.from({ length: 1000 }, (_, i) => ({
-    identityMap: { ECID: [{ id: `visitor-${i}`, primary: true }] },
-    person: { age: 15 + (i % 60), gender: i % 2 ? "f" : "m", name: i % 3 ? "Anna" : "Bob" },
-    loyalty: { tier: pick(["gold", "silver", "platinum", "none"]) },
-    segmentMembership: {
-      ups: Object.fromEntries(
-        Array.from({ length: 10 }, (_, s) => [
-          `seg-${s}`,
-          { status: random() < 0.5 ? "realized" : "exited" },
-        ]),
-      ),
-    },
-    xEvent: Array.from({ length: 10 }, (_, e) => ({
-      type: pick(["purchase", "view"]),
-      product: `sku-${e}`,
-      amount: e * 10,
-      timestamp: new Date(Date.parse("2026-06-01T00:00:00Z") - e * 5 * 86_400_000).toISOString(),
-    })),
-  }));
+  const profiles = Array.from({ length: 1000 }, (_, i) => profileOf(i, random));
   return {
     snapshot: { containerId: "bench", instances },
     activities: activities.map((a) => ({ id: idOf(a), placement: a._instance["xdm:placement"] as string })),

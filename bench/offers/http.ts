@@ -1,13 +1,15 @@
 /**
- * HTTP latency of the decisions endpoint: a fastify app with the offers plugin listening on
- * 127.0.0.1, driven by an undici pool keeping a fixed number of requests in flight.
+ * HTTP latency of the decisions endpoint: the offers plugin in its own process (http-server.ts)
+ * on 127.0.0.1, driven from this process by an undici pool keeping a fixed number of requests in
+ * flight. The first 1,000 answers warm up and are not counted.
  */
-import Fastify from "fastify";
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { Pool } from "undici";
-import { offersPlugin } from "../../src/offers/http-plugin";
-import type { DecisionIndex } from "../../src/offers/core/decision-index";
 import type { BenchCatalog } from "./catalog";
-import { createBenchRuntime, requestBody } from "./lib";
+import { requestBody } from "./lib";
 
 export interface HttpResult {
   inFlight: number;
@@ -21,15 +23,20 @@ export interface HttpResult {
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 
-export async function benchHttp(
-  catalog: BenchCatalog,
-  index: DecisionIndex,
-  inFlight = 32,
-): Promise<HttpResult> {
+async function startServer(): Promise<{ address: string; stop(): void }> {
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), "http-server.ts");
+  const child = spawn(process.execPath, ["--import", "tsx", script], { stdio: ["ignore", "pipe", "inherit"] });
+  const address = await new Promise<string>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`benchmark server exited with ${code}`)));
+    createInterface({ input: child.stdout! }).once("line", resolve);
+  });
+  return { address, stop: () => child.kill("SIGTERM") };
+}
+
+export async function benchHttp(catalog: BenchCatalog, inFlight = 32): Promise<HttpResult> {
   const total = Number(process.env.BENCH_HTTP_REQUESTS ?? 20_000);
-  const app = Fastify({ logger: false });
-  await app.register(offersPlugin, { runtime: createBenchRuntime(catalog, index) });
-  const address = await app.listen({ host: "127.0.0.1", port: 0 });
+  const server = await startServer();
+  const address = server.address;
   const pool = new Pool(address, { connections: inFlight, pipelining: 1 });
   const bodies = Array.from({ length: 1024 }, (_, i) => JSON.stringify(requestBody(catalog, i)));
   const latencies: number[] = [];
@@ -54,7 +61,7 @@ export async function benchHttp(
   await Promise.all(Array.from({ length: inFlight }, worker));
   const seconds = (performance.now() - started) / 1000;
   await pool.close();
-  await app.close();
+  server.stop();
   latencies.sort((a, b) => a - b);
   const round = (x: number) => Math.round(x * 1000) / 1000;
   return {

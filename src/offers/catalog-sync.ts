@@ -48,7 +48,17 @@ export interface CatalogSync extends IndexSource {
 
 const CONTAINER_REFRESH_POLLS = 10;
 
-// eslint-disable-next-line max-lines-per-function -- to be split into units by the offers branch
+/** The sequence number of the newest change in the feed (0 when empty). */
+async function feedPosition(feed: CatalogFeed, batchSize: number): Promise<number> {
+  let last = 0;
+  for (;;) {
+    const page = await feed.changesSince(last, batchSize);
+    if (page.length === 0) return last;
+    last = page[page.length - 1]!.seq;
+    if (page.length < batchSize) return last;
+  }
+}
+
 export function createCatalogSync(feed: CatalogFeed, options: CatalogSyncOptions = {}): CatalogSync {
   const indexes = new Map<string, DecisionIndex>();
   const now = options.now ?? Date.now;
@@ -65,16 +75,6 @@ export function createCatalogSync(feed: CatalogFeed, options: CatalogSyncOptions
     if (!index) indexes.set(containerId, (index = new DecisionIndex(containerId, now())));
     return index;
   };
-
-  async function latestSeq(): Promise<number> {
-    let last = 0;
-    for (;;) {
-      const page = await feed.changesSince(last, batchSize);
-      if (page.length === 0) return last;
-      last = page[page.length - 1]!.seq;
-      if (page.length < batchSize) return last;
-    }
-  }
 
   async function apply(change: CatalogChange): Promise<void> {
     const index = indexOf(change.containerId);
@@ -124,7 +124,7 @@ export function createCatalogSync(feed: CatalogFeed, options: CatalogSyncOptions
     async start() {
       // Read the feed position first: changes made during the full read are then applied again,
       // which is harmless (each re-reads the current instance).
-      seq = await latestSeq();
+      seq = await feedPosition(feed, batchSize);
       for (const containerId of await feed.containerIds()) {
         const snapshot = { containerId, instances: await feed.instances(containerId) };
         indexes.set(containerId, DecisionIndex.fromSnapshot(snapshot, now()));

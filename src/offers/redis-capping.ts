@@ -46,7 +46,7 @@ export interface RedisCappingOptions {
   url: string;
   /** Prefix of every key (isolates deployments or test runs sharing one Redis). */
   keyPrefix?: string;
-  /** Per-command timeout, ms (default 500). */
+  /** Per-command timeout, ms (default 5,000: generous, because a busy node answers late; an unreachable Redis fails at once). */
   commandTimeoutMs?: number;
   /** Called on connection errors (log them; the client keeps reconnecting). */
   onError?: (err: Error) => void;
@@ -79,7 +79,7 @@ export function createRedisCappingStore(options: RedisCappingOptions): CappingSt
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: CONNECT_TIMEOUT_MS,
-    commandTimeout: options.commandTimeoutMs ?? 500,
+    commandTimeout: options.commandTimeoutMs ?? 5_000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   });
   client.on("error", (err: Error) => options.onError?.(err));

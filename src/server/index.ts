@@ -179,7 +179,7 @@ export async function startService(config: ServerConfig, options: ServiceOptions
   });
 
   const repository = options.repository
-    ? await mountRepository(app, options.repository, config, logger).catch(async (err: unknown) => {
+    ? await mountRepository(app, options.repository, config, logger, metrics.registry).catch(async (err: unknown) => {
         await client.close().catch(() => undefined);
         await outbound.close().catch(() => undefined);
         throw err;

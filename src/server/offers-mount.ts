@@ -5,10 +5,12 @@
  */
 import type { FastifyInstance, onRequestHookHandler } from "fastify";
 import type { DecisioningError } from "../errors";
+import type { Repository } from "../repository";
 import { createCatalogSync, type CatalogFeed } from "../offers/catalog-sync";
 import { readProfilesFile, type OfferConfig } from "../offers/config";
 import { offersPlugin } from "../offers/http-plugin";
 import { createRedisCappingStore } from "../offers/redis-capping";
+import { OFFER_SCHEMA_PREFIX, OFFER_ENTITY_TYPES, type CatalogInstance } from "../offers/core/catalog";
 import { createMemoryCappingStore } from "../offers/core/capping/memory";
 import type { CappingStore } from "../offers/core/capping/port";
 import { createMemoryProfileStore, parseProfileLines } from "../offers/core/profiles";
@@ -24,6 +26,46 @@ export interface OffersMount {
   bodyLimit: number;
   registry: Registry;
   logger: PinoLogger;
+}
+
+const OFFER_SCHEMAS = OFFER_ENTITY_TYPES.map((type) => `${OFFER_SCHEMA_PREFIX}${type}`);
+
+function catalogInstance(body: Record<string, unknown>, schema: string): CatalogInstance | undefined {
+  const instance = body["_instance"];
+  if (typeof instance !== "object" || instance === null || Array.isArray(instance)) return undefined;
+  return {
+    instanceId: String(body["instanceId"]),
+    schemas: [schema],
+    "repo:etag": Number(body["repo:etag"]) || 0,
+    _instance: instance as Record<string, unknown>,
+  };
+}
+
+/**
+ * The repository as the offer catalog's feed. Instances are labelled with the offer-management
+ * schema they are (custom schemas extending one count as it).
+ */
+export function repositoryFeed(repository: Repository): CatalogFeed {
+  const baseSchema = (schemaId: string) => OFFER_SCHEMAS.find((s) => repository.registry.isA(schemaId, s));
+  return {
+    containerIds: async () => (await repository.store.listContainers()).map((c) => c.id),
+    async instances(containerId) {
+      const lists = await Promise.all(
+        OFFER_SCHEMAS.map(async (schema) =>
+          (await repository.instancesOf(containerId, schema)).flatMap(
+            (body) => catalogInstance(body, schema) ?? [],
+          ),
+        ),
+      );
+      return lists.flat();
+    },
+    async instance(containerId, instanceId) {
+      const record = await repository.store.getInstance(containerId, instanceId);
+      const schema = record ? baseSchema(record.schemaId) : undefined;
+      return record && schema ? catalogInstance(record.body, schema) : undefined;
+    },
+    changesSince: (seq, limit) => repository.store.changesSince(seq, limit),
+  };
 }
 
 function cappingStore(config: OfferConfig, logger: PinoLogger): CappingStore {

@@ -3,14 +3,19 @@
  * binding, opens the store, registers the plugin under its mount point.
  */
 import type { FastifyInstance } from "fastify";
+import type { OfferConfig } from "../offers/config";
 import { openRepository, xcorePlugin, type RepositoryConfig } from "../repository";
 import { assertSafeBinding, echoRequestId, requireBearerToken, type AuthConfig } from "./auth";
 import type { ServerConfig } from "./config";
 import type { PinoLogger } from "./logging";
+import { mountOffers, repositoryFeed } from "./offers-mount";
+import type { Registry } from "./prometheus";
 
 export interface RepositoryMount {
   config: RepositoryConfig;
   auth: AuthConfig;
+  /** Offer decisioning over the repository's offers (src/server/offers-mount.ts). */
+  offers?: OfferConfig;
 }
 
 export async function mountRepository(
@@ -18,6 +23,7 @@ export async function mountRepository(
   mount: RepositoryMount,
   server: ServerConfig,
   logger: PinoLogger,
+  registry?: Registry,
 ): Promise<{ close(): Promise<void> }> {
   assertSafeBinding(server.host, mount.auth.apiToken, mount.auth.insecureNoAuth);
   const { config } = mount;
@@ -38,5 +44,24 @@ export async function mountRepository(
     { store: repository.store.dialect, mount: config.mount, auth: mount.auth.apiToken ? "bearer" : "off", deleteMode: config.deleteMode },
     "repository mounted",
   );
-  return { close: () => repository.store.close() };
+  const offers =
+    mount.offers && registry
+      ? await mountOffers(app, {
+          config: mount.offers,
+          feed: repositoryFeed(repository),
+          hooks: [echoRequestId, requireBearerToken(mount.auth.apiToken)],
+          bodyLimit: server.bodyLimit,
+          registry,
+          logger,
+        }).catch(async (err: unknown) => {
+          await repository.store.close();
+          throw err;
+        })
+      : undefined;
+  return {
+    close: async () => {
+      await offers?.close();
+      await repository.store.close();
+    },
+  };
 }

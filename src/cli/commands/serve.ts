@@ -1,4 +1,5 @@
 /** `odd serve`: runs the decisioning service and the XCore repository until SIGTERM/SIGINT. */
+import { OFFER_SETTINGS, resolveOfferConfig } from "../../offers/config";
 import { resolveRepositoryConfig, REPOSITORY_SETTINGS } from "../../repository/config";
 import { AUTH_SETTINGS, resolveAuthConfig } from "../../server/auth";
 import { resolveServerConfig, SETTINGS, type ConfigFlags } from "../../server/config";
@@ -8,7 +9,7 @@ import type { Command, OptionTable } from "../args";
 
 const options: OptionTable = Object.fromEntries([
   ...SETTINGS.map((s) => [s.flag, { type: "string" as const, help: `${s.help} [${s.env}]` }]),
-  ...[...AUTH_SETTINGS, ...REPOSITORY_SETTINGS].map((s) => [
+  ...[...AUTH_SETTINGS, ...REPOSITORY_SETTINGS, ...OFFER_SETTINGS].map((s) => [
     s.flag,
     { type: s.type, ...("multiple" in s ? { multiple: true } : {}), help: `${s.help} [${s.env}]` },
   ]),
@@ -16,7 +17,8 @@ const options: OptionTable = Object.fromEntries([
 
 export const serveCommand: Command = {
   name: "serve",
-  summary: "Run the service: Delivery API (POST /rest/v1/delivery), XCore repository (/data/core/xcore), health, metrics.",
+  summary:
+    "Run the service: Delivery API (POST /rest/v1/delivery), XCore repository (/data/core/xcore), offer decisions (/data/core/ode), health, metrics.",
   options,
   details: `
 Every option can also be set by the environment variable shown in brackets; flags win.
@@ -24,10 +26,16 @@ Without --artifact the bundled sample artifact is served (client "demo") with re
 The repository stores in --store (default: an SQLite file under --data-dir, ./.odd). Without
 --api-token the service only binds loopback hosts unless --insecure-no-auth is given.
 SIGTERM or SIGINT stops gracefully: no new connections, in-flight requests finish, queued
-notifications are sent, exit code 0. See docs/server.md and docs/repository.md.`,
+notifications are sent, exit code 0. Offer decisions use the repository's offers; --capping
+redis://… shares frequency caps between nodes; --fixed-time is for tests and demos only.
+See docs/server.md, docs/repository.md and docs/offers.md.`,
   async run(args, io) {
     const config = resolveServerConfig(args.values as ConfigFlags, io.env);
-    const repository = { config: resolveRepositoryConfig(args.values, io.env), auth: resolveAuthConfig(args.values, io.env) };
+    const repository = {
+      config: resolveRepositoryConfig(args.values, io.env),
+      auth: resolveAuthConfig(args.values, io.env),
+      offers: resolveOfferConfig(args.values, io.env),
+    };
     const logger = createLogger(config.logLevel);
     // Loaded on use: the service pulls in fastify and the store drivers, which other commands never need.
     const { startService } = await import("../../server/index");

@@ -16,7 +16,7 @@ export type EntityType =
   | "offer-filter"
   | "offer-activity";
 
-const ENTITY_TYPES = new Set<string>([
+export const OFFER_ENTITY_TYPES: readonly EntityType[] = [
   "personalized-offer",
   "fallback-offer",
   "offer-placement",
@@ -24,7 +24,8 @@ const ENTITY_TYPES = new Set<string>([
   "tag",
   "offer-filter",
   "offer-activity",
-]);
+];
+const ENTITY_TYPES = new Set<string>(OFFER_ENTITY_TYPES);
 
 /** One repository instance (the shape of a read or list item of the repository API). */
 export interface CatalogInstance {

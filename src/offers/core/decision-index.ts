@@ -63,6 +63,8 @@ export class DecisionIndex {
   readonly #byId = new Map<string, Entry>();
   readonly #offersByTag = new Map<string, Set<OfferEntry>>();
   readonly #candidates = new Map<string, Candidate[]>();
+  /** Cached list keys by the tag or offer `@id` their filters name: what one offer change touches. */
+  readonly #keysByMember = new Map<string, Set<string>>();
   /** When the catalog (offers, rules, filters, tags, placements) / the activities last changed. */
   catalogUpdated: number;
   activitiesUpdated: number;
@@ -131,7 +133,10 @@ export class DecisionIndex {
       for (const id of new Set([previous?.id, next?.id])) if (id) this.#dropCandidatesOf(id);
     }
     if (types.size > 1 || !types.has("offer-activity")) this.catalogUpdated = now;
-    if (types.has("offer-filter")) this.#candidates.clear();
+    if (types.has("offer-filter")) {
+      this.#candidates.clear();
+      this.#keysByMember.clear();
+    }
     const offer = (e: Entry | undefined) => (e?.type === "personalized-offer" ? e : undefined);
     if (types.has("personalized-offer")) this.#patchCandidates(offer(previous), offer(next));
   }
@@ -141,26 +146,50 @@ export class DecisionIndex {
     for (const key of this.#candidates.keys()) if (key.startsWith(prefix)) this.#candidates.delete(key);
   }
 
-  /** One offer changed: remove it from every cached list, then insert it where it now qualifies. */
+  /** One offer changed: remove it from the cached lists its filters reach, insert it where it now qualifies. */
   #patchCandidates(previous: OfferEntry | undefined, next: OfferEntry | undefined): void {
-    for (const [key, list] of this.#candidates) {
-      if (previous) {
-        const at = list.findIndex((c) => c.offer.instanceId === previous.instanceId);
-        if (at >= 0) list.splice(at, 1);
+    const members = [previous?.id, next?.id, ...(previous?.tags ?? []), ...(next?.tags ?? [])];
+    const keys = new Set<string>();
+    for (const m of members) for (const key of (m && this.#keysByMember.get(m)) || []) keys.add(key);
+    for (const key of keys) {
+      const list = this.#candidates.get(key);
+      if (list) this.#patchList(key, list, previous, next);
+    }
+  }
+
+  #patchList(
+    key: string,
+    list: Candidate[],
+    previous: OfferEntry | undefined,
+    next: OfferEntry | undefined,
+  ): void {
+    if (previous) {
+      const at = list.findIndex((c) => c.offer.instanceId === previous.instanceId);
+      if (at >= 0) list.splice(at, 1);
+    }
+    if (!next || this.#byId.get(next.id) !== next) return;
+    const [activityId, placementId] = key.split("\u0000") as [string, string];
+    const activity = this.get(activityId, "offer-activity");
+    const candidate = activity && this.#admit(activity, placementId, next);
+    if (!candidate) return;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compareCandidates(list[mid]!, candidate) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    list.splice(lo, 0, candidate);
+  }
+
+  #remember(key: string, activity: ActivityEntry, placementId: string): void {
+    for (const criterion of activity.criteria) {
+      if (!criterion.placements.includes(placementId) || !criterion.filterId) continue;
+      for (const member of this.get(criterion.filterId, "offer-filter")?.ids ?? []) {
+        let keys = this.#keysByMember.get(member);
+        if (!keys) this.#keysByMember.set(member, (keys = new Set()));
+        keys.add(key);
       }
-      if (!next || this.#byId.get(next.id) !== next) continue;
-      const [activityId, placementId] = key.split("\u0000") as [string, string];
-      const activity = this.get(activityId, "offer-activity");
-      const candidate = activity && this.#admit(activity, placementId, next);
-      if (!candidate) continue;
-      let lo = 0;
-      let hi = list.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (compareCandidates(list[mid]!, candidate) < 0) lo = mid + 1;
-        else hi = mid;
-      }
-      list.splice(lo, 0, candidate);
     }
   }
 
@@ -238,6 +267,7 @@ export class DecisionIndex {
     }
     list.sort(compareCandidates);
     this.#candidates.set(key, list);
+    this.#remember(key, activity, placementId);
     return list;
   }
 

@@ -74,3 +74,22 @@ export function diagnose(index: DecisionIndex): CatalogDiagnostics {
   }
   return result;
 }
+
+/** The diagnostics endpoint's body over one or several containers. */
+export function diagnosticsResponse(indexes: readonly DecisionIndex[]): Record<string, unknown> {
+  const found = indexes.map((index) => diagnose(index));
+  const latest = (pick: (i: DecisionIndex) => number) =>
+    new Date(Math.max(0, ...indexes.map(pick))).toISOString();
+  return {
+    "xdm:operations": {
+      "xdm:offerCatalogUpdate": {
+        "xdm:date": latest((i) => i.catalogUpdated),
+        "xdm:errors": found.flatMap((f) => f.catalogErrors),
+      },
+      "xdm:activitiesUpdate": {
+        "xdm:date": latest((i) => i.activitiesUpdated),
+        "xdm:errors": found.flatMap((f) => f.activityErrors),
+      },
+    },
+  };
+}

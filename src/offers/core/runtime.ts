@@ -10,7 +10,7 @@ import { DecisioningError } from "../../errors";
 import type { CappingStore, CapReservation } from "./capping/port";
 import type { DecisionIndex } from "./decision-index";
 import { collectEligible, selectOffers, type CapCounts, type Eligible } from "./decide";
-import { diagnose } from "./diagnostics";
+import { diagnosticsResponse } from "./diagnostics";
 import type { OfferEntry } from "./entities";
 import { EMPTY_PROFILE, type ProfileStore } from "./profiles";
 import { seededRandom, type Random } from "./random";
@@ -76,7 +76,47 @@ function notFound(containerId: string): DecisioningError {
   });
 }
 
-// eslint-disable-next-line max-lines-per-function -- to be split into units by the offers branch
+interface CapPolicy {
+  capping: CappingStore;
+  failOpen: boolean;
+  onFailure(err: unknown, operation: "read" | "reserve"): void;
+  onConflict(): void;
+}
+
+/** Selects, reserving the caps of what was selected atomically; returns the final selection. */
+async function selectWithCaps(
+  caps: CapPolicy,
+  index: DecisionIndex,
+  request: DecisionRequest,
+  eligible: Eligible,
+  random: () => Random,
+): Promise<OfferEntry[][]> {
+  const ids = eligible.capped.map((o) => o.id);
+  const giveUp = () => selectOffers(eligible, request, exhausted(eligible.capped), random());
+  let counts: CapCounts = new Map();
+  try {
+    if (ids.length > 0) counts = await caps.capping.read(index.containerId, ids, request.profileKey);
+  } catch (err) {
+    caps.onFailure(err, "read");
+    return caps.failOpen ? selectOffers(eligible, request, new Map(), random()) : giveUp();
+  }
+  for (let attempt = 0; attempt < MAX_RESERVE_ATTEMPTS; attempt++) {
+    const selection = selectOffers(eligible, request, counts, random());
+    const items = reservations(selection);
+    if (request.dryRun || items.length === 0) return selection;
+    try {
+      const result = await caps.capping.reserve(index.containerId, items, request.profileKey);
+      if (result.ok) return selection;
+      caps.onConflict();
+      counts = new Map([...counts, ...result.counts]);
+    } catch (err) {
+      caps.onFailure(err, "reserve");
+      return caps.failOpen ? selection : giveUp();
+    }
+  }
+  return giveUp();
+}
+
 export function createOfferRuntime(options: OfferRuntimeOptions): OfferRuntime {
   const now = options.now ?? Date.now;
   const failOpen = options.cappingFailure === "open";
@@ -98,44 +138,17 @@ export function createOfferRuntime(options: OfferRuntimeOptions): OfferRuntime {
     throw unprocessable(`unknown activity ${activityId ?? "(none)"}`);
   };
 
-  const storeFailure = (err: unknown, operation: "read" | "reserve"): void => {
-    const error = DecisioningError.is(err)
-      ? err
-      : new DecisioningError("ODE_ERR_CAPPING_UNAVAILABLE", String(err), { cause: err });
-    options.onCappingError?.(error, operation);
+  const caps: CapPolicy = {
+    capping: options.capping,
+    failOpen,
+    onFailure: (err, operation) => {
+      const error = DecisioningError.is(err)
+        ? err
+        : new DecisioningError("ODE_ERR_CAPPING_UNAVAILABLE", String(err), { cause: err });
+      options.onCappingError?.(error, operation);
+    },
+    onConflict: () => options.onCapConflict?.(),
   };
-
-  /** Selects, reserving caps atomically; returns the final selection. */
-  async function selectWithCaps(
-    index: DecisionIndex,
-    request: DecisionRequest,
-    eligible: Eligible,
-  ): Promise<OfferEntry[][]> {
-    const random = randomFor(request);
-    const ids = eligible.capped.map((o) => o.id);
-    let counts: CapCounts = new Map();
-    try {
-      if (ids.length > 0) counts = await options.capping.read(index.containerId, ids, request.profileKey);
-    } catch (err) {
-      storeFailure(err, "read");
-      return selectOffers(eligible, request, failOpen ? new Map() : exhausted(eligible.capped), random());
-    }
-    for (let attempt = 0; attempt < MAX_RESERVE_ATTEMPTS; attempt++) {
-      const selection = selectOffers(eligible, request, counts, random());
-      const items = reservations(selection);
-      if (request.dryRun || items.length === 0) return selection;
-      try {
-        const result = await options.capping.reserve(index.containerId, items, request.profileKey);
-        if (result.ok) return selection;
-        options.onCapConflict?.();
-        counts = new Map([...counts, ...result.counts]);
-      } catch (err) {
-        storeFailure(err, "reserve");
-        return failOpen ? selection : selectOffers(eligible, request, exhausted(eligible.capped), random());
-      }
-    }
-    return selectOffers(eligible, request, exhausted(eligible.capped), random());
-  }
 
   return {
     async decide(containerId, body) {
@@ -144,7 +157,7 @@ export function createOfferRuntime(options: OfferRuntimeOptions): OfferRuntime {
       const at = now();
       const data = options.profiles.get(request.profileKey) ?? EMPTY_PROFILE;
       const eligible = collectEligible(index, request, data, at);
-      const selection = await selectWithCaps(index, request, eligible);
+      const selection = await selectWithCaps(caps, index, request, eligible, randomFor(request));
       return decisionResponse(index, request, eligible.propositions, selection, {
         propositionId: uuid(),
         now: at,
@@ -167,21 +180,7 @@ export function createOfferRuntime(options: OfferRuntimeOptions): OfferRuntime {
     diagnostics(containerId) {
       const indexes =
         containerId === undefined ? [...options.indexes.all()] : [indexFor(containerId, undefined)];
-      const found = indexes.map((index) => ({ index, ...diagnose(index) }));
-      const latest = (pick: (i: DecisionIndex) => number) =>
-        new Date(Math.max(0, ...indexes.map(pick))).toISOString();
-      return {
-        "xdm:operations": {
-          "xdm:offerCatalogUpdate": {
-            "xdm:date": latest((i) => i.catalogUpdated),
-            "xdm:errors": found.flatMap((f) => f.catalogErrors),
-          },
-          "xdm:activitiesUpdate": {
-            "xdm:date": latest((i) => i.activitiesUpdated),
-            "xdm:errors": found.flatMap((f) => f.activityErrors),
-          },
-        },
-      };
+      return diagnosticsResponse(indexes);
     },
   };
 }
