@@ -74,18 +74,28 @@ describe("close(), flush() and ready({timeout}) settle on their own (issue 10)",
   it("close() waits for a notification's pending retry and delivers it once the upstream recovers", async () => {
     stub = await failingStub(1);
     const run = await runScript("close", stub.hostPort);
-    expect(run.steps.map((s) => s.step), run.output).toEqual(["decided", "settling", "closed"]);
+    expect(
+      run.steps.map((s) => s.step),
+      run.output,
+    ).toEqual(["decided", "settling", "closed"]);
     expect(run.code).toBe(0);
     const sent = notificationRequests(stub);
     expect(sent).toHaveLength(2); // the 503, then the retry
     expect(sent[1]!.json.notifications).toEqual(sent[0]!.json.notifications);
-    expect(run.steps.at(-1)!.notifications).toMatchObject({ sentNotifications: 1, failedNotifications: 0, dropped: 0 });
+    expect(run.steps.at(-1)!.notifications).toMatchObject({
+      sentNotifications: 1,
+      failedNotifications: 0,
+      dropped: 0,
+    });
   });
 
   it("flush() settles while a retry is pending, and the notification is delivered", async () => {
     stub = await failingStub(1);
     const run = await runScript("flush", stub.hostPort);
-    expect(run.steps.map((s) => s.step), run.output).toEqual(["decided", "settling", "flushed", "closed"]);
+    expect(
+      run.steps.map((s) => s.step),
+      run.output,
+    ).toEqual(["decided", "settling", "flushed", "closed"]);
     expect(run.code).toBe(0);
     expect(run.steps.at(-1)!.notifications).toMatchObject({ sentNotifications: 1, queued: 0, inFlight: 0 });
   });
@@ -93,7 +103,10 @@ describe("close(), flush() and ready({timeout}) settle on their own (issue 10)",
   it("close() settles when the upstream never recovers, with the notification counted as failed", async () => {
     stub = await failingStub(Infinity);
     const run = await runScript("close", stub.hostPort);
-    expect(run.steps.map((s) => s.step), run.output).toEqual(["decided", "settling", "closed"]);
+    expect(
+      run.steps.map((s) => s.step),
+      run.output,
+    ).toEqual(["decided", "settling", "closed"]);
     expect(run.code).toBe(0);
     expect(run.steps.at(-1)!.notifications).toMatchObject({ sentNotifications: 0, failedNotifications: 1 });
   });
@@ -101,7 +114,10 @@ describe("close(), flush() and ready({timeout}) settle on their own (issue 10)",
   it("ready({timeout}) rejects with a coded error when the first artifact download fails", async () => {
     stub = await startStub((_hit, res) => json(res, 500, { message: "artifact store down" }));
     const run = await runScript("ready", stub.hostPort);
-    expect(run.steps.map((s) => s.step), run.output).toEqual(["rejected", "closed"]);
+    expect(
+      run.steps.map((s) => s.step),
+      run.output,
+    ).toEqual(["rejected", "closed"]);
     expect(run.code).toBe(0);
     expect(["ODE_ERR_READY_TIMEOUT", "ODE_ERR_ARTIFACT_UNAVAILABLE"]).toContain(run.steps[0]!.code);
   });

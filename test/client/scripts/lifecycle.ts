@@ -67,7 +67,8 @@ async function readyWithFailingDownload(): Promise<void> {
   print("closed");
 }
 
-const run = mode === "ready" ? readyWithFailingDownload() : decideThenSettle(mode === "flush" ? "flush" : "close");
+const run =
+  mode === "ready" ? readyWithFailingDownload() : decideThenSettle(mode === "flush" ? "flush" : "close");
 run.catch((err: unknown) => {
   print("failed", { message: err instanceof Error ? err.message : String(err) });
   process.exitCode = 1;
