@@ -11,13 +11,15 @@ export const ERROR_CODES = {
   ODE_ERR_CLOSED: "The client was closed; no further calls are accepted.",
   ODE_ERR_ARTIFACT_PARSE: "The artifact body is not valid JSON (or rules.bin did not decode to JSON).",
   ODE_ERR_ARTIFACT_VERSION_UNSUPPORTED: "The artifact's major version is not 1.",
-  ODE_ERR_ARTIFACT_INVALID: "The artifact does not have the expected shape (rules, mboxes, views, consequences).",
+  ODE_ERR_ARTIFACT_INVALID:
+    "The artifact does not have the expected shape (rules, mboxes, views, consequences).",
   ODE_ERR_ARTIFACT_UNKNOWN_OPERATOR: "A rule condition uses a json-logic operator that is not supported.",
   ODE_ERR_ARTIFACT_TOO_LARGE: "The artifact is larger than the configured maximumArtifactSize.",
   ODE_ERR_ARTIFACT_BIN_INVALID: "The rules.bin header or content is invalid.",
   ODE_ERR_ARTIFACT_STALE: "The loaded artifact is older than maximumArtifactAge.",
   ODE_ERR_ARTIFACT_UNAVAILABLE: "The artifact could not be obtained (download, file or source failure).",
-  ODE_ERR_ARTIFACT_AUTH: "The artifact server answered 401/403: a configuration error (client, environment, token).",
+  ODE_ERR_ARTIFACT_AUTH:
+    "The artifact server answered 401/403: a configuration error (client, environment, token).",
   ODE_ERR_HTTP_STATUS: "An HTTP call answered with an unexpected status.",
   ODE_ERR_NETWORK: "An HTTP call failed before a response arrived.",
   ODE_ERR_TIMEOUT: "An HTTP call or a whole remote call exceeded its timeout.",
@@ -26,6 +28,9 @@ export const ERROR_CODES = {
   ODE_ERR_NOTIFICATION_FAILED: "A notification batch could not be delivered after all retries.",
   ODE_ERR_GEO_LOOKUP: "The IP-to-geo lookup failed (the decision continues without it).",
   ODE_ERR_INTERNAL: "An unexpected internal failure; please report it.",
+  // Notification delivery (service helper): what the queue gave up without a send failure.
+  ODE_ERR_NOTIFICATION_DROPPED:
+    "Notifications were dropped before they could be sent (the queue was at capacity, or close() reached its deadline without a spool).",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
