@@ -1,4 +1,5 @@
 /** `odd serve`: runs the decisioning service until SIGTERM/SIGINT. */
+import { isClusterWorker, runPrimary } from "../../server/cluster";
 import { resolveServerConfig, SETTINGS, type ConfigFlags } from "../../server/config";
 import { startService } from "../../server/index";
 import { createLogger } from "../../server/logging";
@@ -16,13 +17,23 @@ export const serveCommand: Command = {
   details: `
 Every option can also be set by the environment variable shown in brackets; flags win.
 Without --artifact the bundled sample artifact is served (client "demo") with remote calls off.
+--workers N runs N processes sharing the port (default: the available cores).
 SIGTERM or SIGINT stops gracefully: no new connections, in-flight requests finish, queued
-notifications are sent, exit code 0. See docs/server.md.`,
+notifications are sent (or spooled with --notification-spool), exit code 0; 3 when notifications
+were lost. See docs/server.md.`,
   async run(args, io) {
     const config = resolveServerConfig(args.values as ConfigFlags, io.env);
     const logger = createLogger(config.logLevel);
+    if (config.workers > 1 && !isClusterWorker()) {
+      runPrimary({ workers: config.workers, logger, shutdownTimeout: config.shutdownTimeout });
+      return undefined;
+    }
     const service = await startService(config, { logger });
-    installShutdownHandlers(() => service.close(), { logger, timeout: config.shutdownTimeout });
+    installShutdownHandlers(() => service.close(), {
+      logger,
+      timeout: config.shutdownTimeout,
+      escalate: !isClusterWorker(),
+    });
     return undefined;
   },
 };
