@@ -17,8 +17,7 @@ import type { DecisioningMethod } from "../options";
 import { DELIVERY_PATH } from "../remote/delivery-client";
 import { httpError, toHttpError, type HttpError } from "./http-errors";
 import type { PinoLogger } from "./logging";
-import type { DecisionOutcome, ServiceMetrics } from "./metrics";
-import { PROMETHEUS_CONTENT_TYPE } from "./prometheus";
+import { PROMETHEUS_CONTENT_TYPE, type DecisionOutcome, type ServiceMetrics } from "./metrics";
 
 export type DecisionClient = Pick<TargetClient, "getOffers" | "sendNotifications" | "status">;
 
@@ -150,7 +149,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     // gauge shows live memory. Without --expose-gc the parameter does nothing.
     const gc = (globalThis as { gc?: () => void }).gc;
     if ((request.query as Record<string, unknown> | undefined)?.gc === "1" && typeof gc === "function") gc();
-    return reply.type(PROMETHEUS_CONTENT_TYPE).send(metrics.render());
+    return reply.type(PROMETHEUS_CONTENT_TYPE).send(await metrics.render());
   });
 
   app.post(DELIVERY_PATH, async (request, reply) => {

@@ -12,6 +12,7 @@
  */
 import cluster, { type Worker } from "node:cluster";
 import type { PinoLogger } from "./logging";
+import { serveClusterMetrics } from "./metrics";
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -94,7 +95,10 @@ export function runPrimary(options: PrimaryOptions): void {
       return;
     }
     stopping = true;
-    logger.info({ signal, workers: Object.keys(cluster.workers ?? {}).length }, "signal received: stopping the workers");
+    logger.info(
+      { signal, workers: Object.keys(cluster.workers ?? {}).length },
+      "signal received: stopping the workers",
+    );
     for (const w of Object.values(cluster.workers ?? {})) w?.process.kill(signal);
     const timer = setTimeout(() => {
       logger.error({ timeoutMs: options.shutdownTimeout }, "workers did not stop in time; killing them");
@@ -106,6 +110,7 @@ export function runPrimary(options: PrimaryOptions): void {
   };
   for (const s of SIGNALS) process.on(s, onSignal);
 
+  serveClusterMetrics();
   logger.info({ workers }, "starting workers");
   for (let slot = 0; slot < workers; slot++) fork(slot);
 }

@@ -155,7 +155,8 @@ export function parseByteSize(value: string, name = "body-limit", maxMb = 100): 
   const unit = (m[2] ?? "b").toLowerCase();
   const factor = unit.startsWith("m") ? 1024 * 1024 : unit.startsWith("k") ? 1024 : 1;
   const bytes = Number(m[1]) * factor;
-  if (bytes < 1 || bytes > maxMb * 1024 * 1024) throw invalid(name, `${name} must be between 1 byte and ${maxMb}mb`);
+  if (bytes < 1 || bytes > maxMb * 1024 * 1024)
+    throw invalid(name, `${name} must be between 1 byte and ${maxMb}mb`);
   return bytes;
 }
 

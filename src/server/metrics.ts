@@ -1,19 +1,30 @@
 /**
- * The service's metrics: decisions (by method and outcome) and their latency, the artifact (age,
- * version, downloads), remote calls, outbound HTTP, the notification queue and the HTTP server.
- * Artifact and notification figures are read from `client.status()` at scrape time, so they can
- * never drift from the client's own state; downloads are counted from the client's events.
+ * The service's metrics (prom-client): decisions (by method and outcome) and their latency, the
+ * artifact (age, version, downloads), remote calls, outbound HTTP, the notification queue and the
+ * HTTP server. Artifact and notification figures are read from `client.status()` at scrape time, so
+ * they can never drift from the client's own state; downloads are counted from the client's events.
+ *
+ * With `--workers N`, `render()` in a worker asks the primary for the whole cluster's figures
+ * (prom-client's AggregatorRegistry: counters and histograms summed, gauges summed or maxed as
+ * declared below), so any worker answers `/metrics` for all of them.
  */
+import cluster from "node:cluster";
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, prometheusContentType } from "prom-client";
 import type { ClientStatus, TargetClient } from "../client";
-import { Registry } from "./prometheus";
 
 export type DecisionOutcome = "ok" | "partial" | "error";
 export type OutboundEndpoint = "delivery" | "artifact" | "geo" | "other";
+
+export const PROMETHEUS_CONTENT_TYPE = prometheusContentType;
 
 /** Seconds; decisions are sub-millisecond on-device and up to the remote timeout in hybrid. */
 export const DECISION_BUCKETS = [
   0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
 ] as const;
+
+const METRICS_REQUEST = "odd:metrics-request";
+const METRICS_REPLY = "odd:metrics-reply";
+const CLUSTER_METRICS_TIMEOUT_MS = 2_000;
 
 export interface ServiceMetrics {
   readonly registry: Registry;
@@ -22,84 +33,256 @@ export interface ServiceMetrics {
   outbound(endpoint: OutboundEndpoint, outcome: string): void;
   httpRequest(route: string, method: string, status: number): void;
   inFlight(delta: 1 | -1): void;
-  render(): string;
+  /** The exposition text: this process's metrics, or the whole cluster's in a worker. */
+  render(): Promise<string>;
 }
 
 type StatusSource = Pick<TargetClient, "status" | "on">;
 
+/** Gauges and counters whose values are read from the client's status at scrape time. */
+function statusMetrics(registry: Registry, client: StatusSource, now: () => number): void {
+  let status: ClientStatus | undefined;
+  // The collects of one scrape that run in the same tick share one status().
+  const read = () => {
+    if (!status) {
+      status = client.status();
+      queueMicrotask(() => (status = undefined));
+    }
+    return status;
+  };
+  const registers = [registry];
+  new Gauge({
+    name: "odd_artifact_loaded",
+    help: "1 when a decisioning artifact is loaded, else 0.",
+    registers,
+    aggregator: "min",
+    collect() {
+      this.set(read().artifact ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "odd_artifact_fresh",
+    help: "1 when the artifact is within maximumArtifactAge (or no limit is set).",
+    registers,
+    aggregator: "min",
+    collect() {
+      this.set(read().fresh ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "odd_artifact_age_seconds",
+    help: "Seconds since the artifact in use was retrieved or confirmed.",
+    registers,
+    aggregator: "max",
+    collect() {
+      this.reset();
+      const a = read().artifact;
+      if (a) this.set(Math.max(0, now() - a.retrievedAt) / 1000);
+    },
+  });
+  new Gauge({
+    name: "odd_artifact_info",
+    help: "The artifact in use (value 1).",
+    labelNames: ["version", "generated_at", "source"],
+    registers,
+    aggregator: "max",
+    collect() {
+      this.reset();
+      const a = read().artifact;
+      if (a) this.set({ version: a.version, generated_at: a.generatedAt ?? "", source: a.source }, 1);
+    },
+  });
+  notificationMetrics(registers, read);
+  new Gauge({
+    name: "odd_process_heap_used_bytes",
+    help: "V8 heap in use.",
+    registers,
+    collect() {
+      this.set(process.memoryUsage().heapUsed);
+    },
+  });
+  new Gauge({
+    name: "odd_process_resident_memory_bytes",
+    help: "Resident set size.",
+    registers,
+    collect() {
+      this.set(process.memoryUsage.rss());
+    },
+  });
+}
+
+function notificationMetrics(registers: Registry[], read: () => ClientStatus): void {
+  new Counter({
+    name: "odd_notifications_total",
+    help:
+      "Display/click notifications since start, by outcome: sent; failed (rejected or retries exhausted); " +
+      "dropped (queue at capacity); lost (unsent at shutdown, no spool); spooled (unsent at shutdown, saved).",
+    labelNames: ["outcome"],
+    registers,
+    collect() {
+      const n = read().notifications;
+      this.reset();
+      this.inc({ outcome: "sent" }, n.sentNotifications);
+      this.inc({ outcome: "failed" }, n.failedNotifications);
+      this.inc({ outcome: "dropped" }, n.dropped);
+      this.inc({ outcome: "lost" }, n.lostNotifications);
+      this.inc({ outcome: "spooled" }, n.spooledNotifications);
+    },
+  });
+  new Counter({
+    name: "odd_notification_requests_total",
+    help: "Notification requests since start, by outcome.",
+    labelNames: ["outcome"],
+    registers,
+    collect() {
+      const n = read().notifications;
+      this.reset();
+      this.inc({ outcome: "sent" }, n.sent);
+      this.inc({ outcome: "failed" }, n.failed);
+    },
+  });
+  const gauge = (
+    name: string,
+    help: string,
+    value: (s: ClientStatus) => number,
+    aggregator: "sum" | "max" = "sum",
+  ) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      aggregator,
+      collect() {
+        this.set(value(read()));
+      },
+    });
+  gauge("odd_notifications_queued", "Notifications waiting to be sent.", (s) => s.notifications.queued);
+  gauge(
+    "odd_notifications_queued_bytes",
+    "Estimated bytes of the notifications waiting.",
+    (s) => s.notifications.queuedBytes,
+  );
+  gauge(
+    "odd_notification_requests_in_flight",
+    "Notification requests in flight.",
+    (s) => s.notifications.inFlight,
+  );
+  gauge(
+    "odd_notification_upstream_down",
+    "1 while notification sends fail and only retries go out.",
+    (s) => (s.notifications.upstreamDown ? 1 : 0),
+    "max",
+  );
+}
+
+/** In a cluster worker: asks the primary for the aggregated text (see serveClusterMetrics). */
+function clusterRender(local: () => Promise<string>): Promise<string> {
+  return new Promise((resolve) => {
+    const id = `${process.pid}-${Math.random().toString(36).slice(2)}`;
+    const onMessage = (message: { type?: string; id?: string; text?: string }) => {
+      if (message?.type !== METRICS_REPLY || message.id !== id) return;
+      done(message.text);
+    };
+    const timer = setTimeout(() => done(undefined), CLUSTER_METRICS_TIMEOUT_MS);
+    const done = (text: string | undefined) => {
+      clearTimeout(timer);
+      process.off("message", onMessage);
+      if (text !== undefined) resolve(text);
+      else void local().then((t) => resolve(`# cluster metrics unavailable; this worker only\n${t}`));
+    };
+    process.on("message", onMessage);
+    process.send?.({ type: METRICS_REQUEST, id });
+  });
+}
+
+/** In the primary: answers workers' metrics requests with the whole cluster's figures. */
+export function serveClusterMetrics(): void {
+  const aggregator = new AggregatorRegistry();
+  cluster.on("message", (worker, message: { type?: string; id?: string }) => {
+    if (message?.type !== METRICS_REQUEST) return;
+    aggregator.clusterMetrics().then(
+      (text) => worker.send({ type: METRICS_REPLY, id: message.id, text }),
+      () => worker.send({ type: METRICS_REPLY, id: message.id }),
+    );
+  });
+}
+
 export function createServiceMetrics(client: StatusSource, now: () => number = Date.now): ServiceMetrics {
-  const r = new Registry();
-  const decisions = r.counter(
-    "odd_decisions_total",
-    "Delivery requests decided, by decisioning method and outcome.",
-    ["method", "outcome"],
-  );
-  const decisionErrors = r.counter(
-    "odd_decision_errors_total",
-    "Delivery requests that failed, by error code.",
-    ["code"],
-  );
-  const latency = r.histogram(
-    "odd_decision_duration_seconds",
-    "Time to decide one Delivery request (getOffers), by decisioning method.",
-    ["method"],
-    DECISION_BUCKETS,
-  );
-  const remote = r.counter(
-    "odd_remote_calls_total",
-    "Decisions that needed the upstream Delivery API (server-side or the remote part of hybrid), by outcome.",
-    ["outcome"],
-  );
-  const outbound = r.counter(
-    "odd_outbound_requests_total",
-    "HTTP requests made by the service (Delivery API, artifact, geo), by endpoint and outcome (status class or error).",
-    ["endpoint", "outcome"],
-  );
-  const artifactReady = r.gauge("odd_artifact_loaded", "1 when a decisioning artifact is loaded, else 0.");
-  const artifactFresh = r.gauge(
-    "odd_artifact_fresh",
-    "1 when the artifact is within maximumArtifactAge (or no limit is set).",
-  );
-  const artifactAge = r.gauge(
-    "odd_artifact_age_seconds",
-    "Seconds since the artifact in use was retrieved or confirmed.",
-  );
-  const artifactInfo = r.gauge("odd_artifact_info", "The artifact in use (value 1).", [
-    "version",
-    "generated_at",
-    "source",
-  ]);
-  const downloads = r.counter("odd_artifact_downloads_total", "Artifact loads, by outcome.", ["outcome"]);
-  const updates = r.counter("odd_artifact_updates_total", "Times a new artifact replaced the one in use.");
-  const stale = r.counter(
-    "odd_artifact_stale_total",
-    "Times the artifact was reported older than maximumArtifactAge.",
-  );
-  const notificationErrors = r.counter(
-    "odd_notification_errors_total",
-    "sendNotificationError events (a notification batch given up on).",
-  );
-  const notifications = r.counter(
-    "odd_notifications_total",
-    "Display/click notifications since start, by outcome: sent, failed (after retries), dropped (queue full).",
-    ["outcome"],
-  );
-  const notifRequests = r.counter(
-    "odd_notification_requests_total",
-    "Notification requests since start, by outcome.",
-    ["outcome"],
-  );
-  const notifQueued = r.gauge("odd_notifications_queued", "Notifications waiting to be sent.");
-  const notifInFlight = r.gauge("odd_notification_requests_in_flight", "Notification requests in flight.");
-  const http = r.counter(
-    "odd_http_requests_total",
-    "HTTP requests served, by route, method and status code.",
-    ["route", "method", "status"],
-  );
-  const httpInFlight = r.gauge("odd_delivery_requests_in_flight", "Delivery API requests being decided.");
-  const heap = r.gauge("odd_process_heap_used_bytes", "V8 heap in use.");
-  const rss = r.gauge("odd_process_resident_memory_bytes", "Resident set size.");
-  const uptime = r.gauge("odd_process_uptime_seconds", "Seconds since the process started.");
+  const registry = new Registry();
+  const registers = [registry];
+  const decisions = new Counter({
+    name: "odd_decisions_total",
+    help: "Delivery requests decided, by decisioning method and outcome.",
+    labelNames: ["method", "outcome"],
+    registers,
+  });
+  const decisionErrors = new Counter({
+    name: "odd_decision_errors_total",
+    help: "Delivery requests that failed, by error code.",
+    labelNames: ["code"],
+    registers,
+  });
+  const latency = new Histogram({
+    name: "odd_decision_duration_seconds",
+    help: "Time to decide one Delivery request (getOffers), by decisioning method.",
+    labelNames: ["method"],
+    buckets: [...DECISION_BUCKETS],
+    registers,
+  });
+  const remote = new Counter({
+    name: "odd_remote_calls_total",
+    help: "Decisions that needed the upstream Delivery API (server-side or the remote part of hybrid), by outcome.",
+    labelNames: ["outcome"],
+    registers,
+  });
+  const outbound = new Counter({
+    name: "odd_outbound_requests_total",
+    help: "HTTP requests made by the service (Delivery API, artifact, geo), by endpoint and outcome (status class or error).",
+    labelNames: ["endpoint", "outcome"],
+    registers,
+  });
+  const downloads = new Counter({
+    name: "odd_artifact_downloads_total",
+    help: "Artifact loads, by outcome.",
+    labelNames: ["outcome"],
+    registers,
+  });
+  const updates = new Counter({
+    name: "odd_artifact_updates_total",
+    help: "Times a new artifact replaced the one in use.",
+    registers,
+  });
+  const stale = new Counter({
+    name: "odd_artifact_stale_total",
+    help: "Times the artifact was reported older than maximumArtifactAge.",
+    registers,
+  });
+  const notificationErrors = new Counter({
+    name: "odd_notification_errors_total",
+    help: "sendNotificationError events (a notification batch given up on).",
+    registers,
+  });
+  const http = new Counter({
+    name: "odd_http_requests_total",
+    help: "HTTP requests served, by route, method and status code.",
+    labelNames: ["route", "method", "status"],
+    registers,
+  });
+  const httpInFlight = new Gauge({
+    name: "odd_delivery_requests_in_flight",
+    help: "Delivery API requests being decided.",
+    registers,
+  });
+  new Gauge({
+    name: "odd_process_uptime_seconds",
+    help: "Seconds since the process started.",
+    registers,
+    aggregator: "max",
+    collect() {
+      this.set(Math.round(process.uptime() * 1000) / 1000);
+    },
+  });
+  statusMetrics(registry, client, now);
 
   client.on("artifactDownloadSucceeded", () => downloads.inc({ outcome: "success" }));
   client.on("artifactDownloadFailed", () => downloads.inc({ outcome: "failure" }));
@@ -108,35 +291,12 @@ export function createServiceMetrics(client: StatusSource, now: () => number = D
   client.on("sendNotificationError", () => notificationErrors.inc());
   downloads.inc({ outcome: "success" }, 0);
   downloads.inc({ outcome: "failure" }, 0);
-  httpInFlight.set(undefined, 0);
+  httpInFlight.set(0);
+  if (cluster.isWorker) AggregatorRegistry.setRegistries([registry]);
 
-  r.onCollect(() => {
-    const status: ClientStatus = client.status();
-    artifactReady.set(undefined, status.artifact ? 1 : 0);
-    artifactFresh.set(undefined, status.fresh ? 1 : 0);
-    artifactInfo.reset();
-    artifactAge.reset();
-    if (status.artifact) {
-      const a = status.artifact;
-      artifactAge.set(undefined, Math.max(0, now() - a.retrievedAt) / 1000);
-      artifactInfo.set({ version: a.version, generated_at: a.generatedAt ?? "", source: a.source }, 1);
-    }
-    const n = status.notifications;
-    notifications.setTotal({ outcome: "sent" }, n.sentNotifications);
-    notifications.setTotal({ outcome: "failed" }, n.failedNotifications);
-    notifications.setTotal({ outcome: "dropped" }, n.dropped);
-    notifRequests.setTotal({ outcome: "sent" }, n.sent);
-    notifRequests.setTotal({ outcome: "failed" }, n.failed);
-    notifQueued.set(undefined, n.queued);
-    notifInFlight.set(undefined, n.inFlight);
-    const mem = process.memoryUsage();
-    heap.set(undefined, mem.heapUsed);
-    rss.set(undefined, mem.rss);
-    uptime.set(undefined, Math.round(process.uptime() * 1000) / 1000);
-  });
-
+  const local = () => registry.metrics();
   return {
-    registry: r,
+    registry,
     decision(method, outcome, seconds, code) {
       decisions.inc({ method, outcome });
       latency.observe({ method }, seconds);
@@ -145,7 +305,7 @@ export function createServiceMetrics(client: StatusSource, now: () => number = D
     remoteCall: (outcome) => remote.inc({ outcome }),
     outbound: (endpoint, outcome) => outbound.inc({ endpoint, outcome }),
     httpRequest: (route, method, status) => http.inc({ route, method, status: String(status) }),
-    inFlight: (delta) => httpInFlight.inc(undefined, delta),
-    render: () => r.render(),
+    inFlight: (delta) => httpInFlight.inc(delta),
+    render: () => (cluster.isWorker && process.send ? clusterRender(local) : local()),
   };
 }

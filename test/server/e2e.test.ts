@@ -88,7 +88,7 @@ describe(`odd serve as a process (${cliInvocation().kind})`, () => {
     for (const line of text
       .trim()
       .split("\n")
-      .filter((l) => !l.startsWith("#")))
+      .filter((l) => l !== "" && !l.startsWith("#")))
       expect(line).toMatch(SAMPLE_LINE);
     expect(text).toContain('odd_decisions_total{method="on-device",outcome="ok"} 2');
     expect(text).toMatch(/odd_artifact_info\{version="1\.0\.0",generated_at="[^"]*",source="file"\} 1/);

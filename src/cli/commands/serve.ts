@@ -28,12 +28,15 @@ were lost. See docs/server.md.`,
       runPrimary({ workers: config.workers, logger, shutdownTimeout: config.shutdownTimeout });
       return undefined;
     }
-    const service = await startService(config, { logger });
-    installShutdownHandlers(() => service.close(), {
+    // Handlers first: a signal that arrives while the service starts (a cluster worker stopped
+    // right after its fork) waits for the start, then stops it.
+    const starting = startService(config, { logger });
+    installShutdownHandlers(async () => (await starting).close(), {
       logger,
       timeout: config.shutdownTimeout,
       escalate: !isClusterWorker(),
     });
+    await starting;
     return undefined;
   },
 };
