@@ -10,10 +10,17 @@ import { DecisioningError } from "../errors";
 import type { DeliveryRequest, DeliveryResponse } from "../engine/types";
 import type { SafeLogger } from "../logger";
 import type { FetchLike, FetchResponseLike } from "../platform/http";
-import type { Scheduler } from "../platform/scheduler";
+import type { Scheduler, TimerHandle } from "../platform/scheduler";
 import { isValidCluster } from "./cookies";
 import { uuid } from "./ids";
-import { abortReason, computeBackoff, isRetryableStatus, parseRetryAfter, sleep, type BackoffOptions } from "./retry";
+import {
+  abortReason,
+  computeBackoff,
+  isRetryableStatus,
+  parseRetryAfter,
+  sleep,
+  type BackoffOptions,
+} from "./retry";
 
 export const SDK_NAME = "AdobeTargetNode";
 export const SDK_VERSION = "2.4.3";
@@ -93,7 +100,12 @@ function nonEmpty(value: unknown): value is string {
  * plain host label (letters, digits, dashes) is ignored: it may come from a cookie, and must not be
  * able to redirect the call to another host.
  */
-export function deliveryHost(o: { client: string; cluster?: string; serverDomain?: string; secure?: boolean }): string {
+export function deliveryHost(o: {
+  client: string;
+  cluster?: string;
+  serverDomain?: string;
+  secure?: boolean;
+}): string {
   const scheme = o.secure === false ? "http://" : "https://";
   if (isValidCluster(o.cluster)) return `${scheme}${EDGE_CLUSTER_PREFIX}${o.cluster}.${TARGET_HOST_SUFFIX}`;
   if (nonEmpty(o.serverDomain)) return `${scheme}${o.serverDomain}`;
@@ -101,7 +113,12 @@ export function deliveryHost(o: { client: string; cluster?: string; serverDomain
 }
 
 /** The full Delivery URL with `imsOrgId`, `sessionId` and optional `version` query parameters. */
-export function deliveryUrl(host: string, organizationId: string, sessionId: string, version?: string): string {
+export function deliveryUrl(
+  host: string,
+  organizationId: string,
+  sessionId: string,
+  version?: string,
+): string {
   let url = `${host}${DELIVERY_PATH}?imsOrgId=${encodeURIComponent(organizationId)}&sessionId=${encodeURIComponent(sessionId)}`;
   if (nonEmpty(version)) url += `&version=${encodeURIComponent(version)}`;
   return url;
@@ -154,7 +171,9 @@ export function createDeliveryClient(o: DeliveryClientOptions): DeliveryClient {
       const delay = retryAfter ?? computeBackoff(attempt, o.backoff, () => scheduler.random());
       if (scheduler.now() + delay >= deadline) throw lastError;
       if (logger.debugEnabled) {
-        logger.debug(`Delivery API attempt ${attempt + 1} failed (${lastError.message}); retrying in ${delay} ms`);
+        logger.debug(
+          `Delivery API attempt ${attempt + 1} failed (${lastError.message}); retrying in ${delay} ms`,
+        );
       }
       await sleep(scheduler, delay, signal);
     };
@@ -166,11 +185,15 @@ export function createDeliveryClient(o: DeliveryClientOptions): DeliveryClient {
         res = await race(Promise.resolve().then(() => fetch(url, { method: "POST", headers, body, signal })));
       } catch (err) {
         if (signal.aborted) throw abortReason(signal);
-        const error = new DecisioningError("ODE_ERR_NETWORK", `Delivery API request to ${host} failed: ${messageOf(err)}`, {
-          cause: err,
-          recoverable: true,
-          details: { host, attempts: attempt + 1 },
-        });
+        const error = new DecisioningError(
+          "ODE_ERR_NETWORK",
+          `Delivery API request to ${host} failed: ${messageOf(err)}`,
+          {
+            cause: err,
+            recoverable: true,
+            details: { host, attempts: attempt + 1 },
+          },
+        );
         await backoff(attempt, error);
         continue;
       }
@@ -183,36 +206,54 @@ export function createDeliveryClient(o: DeliveryClientOptions): DeliveryClient {
             text = await race(res.text());
           } catch (err) {
             if (signal.aborted) throw abortReason(signal);
-            const error = new DecisioningError("ODE_ERR_NETWORK", `Reading the Delivery API response failed: ${messageOf(err)}`, {
-              cause: err,
-              recoverable: true,
-              status,
-              details: { host, attempts: attempt + 1 },
-            });
+            const error = new DecisioningError(
+              "ODE_ERR_NETWORK",
+              `Reading the Delivery API response failed: ${messageOf(err)}`,
+              {
+                cause: err,
+                recoverable: true,
+                status,
+                details: { host, attempts: attempt + 1 },
+              },
+            );
             await backoff(attempt, error);
             continue;
           }
         }
         if (status === 204) {
-          return { response: {}, status, timing: { execution: hrNow() - start }, host, attempts: attempt + 1 };
+          return {
+            response: {},
+            status,
+            timing: { execution: hrNow() - start },
+            host,
+            attempts: attempt + 1,
+          };
         }
         const parseStart = hrNow();
         let parsed: unknown;
         try {
           parsed = JSON.parse(text);
         } catch (err) {
-          throw new DecisioningError("ODE_ERR_REMOTE_RESPONSE", `The Delivery API answered ${status} with a body that is not JSON`, {
-            cause: err,
-            status,
-            details: { host, body: excerpt(text) },
-          });
+          throw new DecisioningError(
+            "ODE_ERR_REMOTE_RESPONSE",
+            `The Delivery API answered ${status} with a body that is not JSON`,
+            {
+              cause: err,
+              status,
+              details: { host, body: excerpt(text) },
+            },
+          );
         }
         const parsing = hrNow() - parseStart;
         if (!isPlainObject(parsed)) {
-          throw new DecisioningError("ODE_ERR_REMOTE_RESPONSE", `The Delivery API answered ${status} with a body that is not an object`, {
-            status,
-            details: { host, body: excerpt(text) },
-          });
+          throw new DecisioningError(
+            "ODE_ERR_REMOTE_RESPONSE",
+            `The Delivery API answered ${status} with a body that is not an object`,
+            {
+              status,
+              details: { host, body: excerpt(text) },
+            },
+          );
         }
         return {
           response: parsed as DeliveryResponse,
@@ -230,11 +271,15 @@ export function createDeliveryClient(o: DeliveryClientOptions): DeliveryClient {
         if (signal.aborted) throw abortReason(signal);
       }
       const retryable = isRetryableStatus(status);
-      const error = new DecisioningError("ODE_ERR_HTTP_STATUS", `The Delivery API answered with status ${status}`, {
-        status,
-        recoverable: retryable,
-        details: { host, status, body: excerpt(text), attempts: attempt + 1 },
-      });
+      const error = new DecisioningError(
+        "ODE_ERR_HTTP_STATUS",
+        `The Delivery API answered with status ${status}`,
+        {
+          status,
+          recoverable: retryable,
+          details: { host, status, body: excerpt(text), attempts: attempt + 1 },
+        },
+      );
       if (!retryable) throw error;
       await backoff(attempt, error, parseRetryAfter(res.headers.get("retry-after"), scheduler.now()));
     }
@@ -244,15 +289,27 @@ export function createDeliveryClient(o: DeliveryClientOptions): DeliveryClient {
   function prepare(request: DeliveryRequest, call: DeliveryCallOptions) {
     if (closed) throw new DecisioningError("ODE_ERR_CLOSED", "The Delivery API client is closed");
     if (!call || !nonEmpty(call.sessionId)) {
-      throw new DecisioningError("ODE_ERR_INVALID_REQUEST", "A sessionId is required for a Delivery API call");
+      throw new DecisioningError(
+        "ODE_ERR_INVALID_REQUEST",
+        "A sessionId is required for a Delivery API call",
+      );
     }
     let body: string;
     try {
       body = JSON.stringify(request);
     } catch (err) {
-      throw new DecisioningError("ODE_ERR_INVALID_REQUEST", `The Delivery request cannot be serialised: ${messageOf(err)}`, { cause: err });
+      throw new DecisioningError(
+        "ODE_ERR_INVALID_REQUEST",
+        `The Delivery request cannot be serialised: ${messageOf(err)}`,
+        { cause: err },
+      );
     }
-    const host = deliveryHost({ client: o.client, cluster: call.cluster, serverDomain: o.serverDomain, secure: o.secure });
+    const host = deliveryHost({
+      client: o.client,
+      cluster: call.cluster,
+      serverDomain: o.serverDomain,
+      secure: o.secure,
+    });
     const url = deliveryUrl(host, o.organizationId, call.sessionId, o.version);
     const headers: Record<string, string> = {
       "Content-Type": "application/json",
@@ -275,11 +332,18 @@ export function createDeliveryClient(o: DeliveryClientOptions): DeliveryClient {
     aborted.catch(() => {}); // observed through Promise.race; never unhandled
     const timer = scheduler.setTimeout(() => {
       controller.abort(
-        new DecisioningError("ODE_ERR_TIMEOUT", "Request timed out", { recoverable: true, details: { host, timeout } }),
+        new DecisioningError("ODE_ERR_TIMEOUT", "Request timed out", {
+          recoverable: true,
+          details: { host, timeout },
+        }),
       );
     }, timeout);
     const onCallerAbort = () =>
-      controller.abort(new DecisioningError("ODE_ERR_ABORTED", "The Delivery API call was aborted", { cause: call.signal?.reason }));
+      controller.abort(
+        new DecisioningError("ODE_ERR_ABORTED", "The Delivery API call was aborted", {
+          cause: call.signal?.reason,
+        }),
+      );
     if (call.signal?.aborted) onCallerAbort();
     else call.signal?.addEventListener("abort", onCallerAbort, { once: true });
     inFlight.add(controller);
@@ -294,7 +358,38 @@ export function createDeliveryClient(o: DeliveryClientOptions): DeliveryClient {
     }
   }
 
-  const pendingNotifies = new Set<(err: DecisioningError) => void>();
+  // Pending notification sends and their deadlines. One sweep timer times them out (within a
+  // quarter of the timeout, at most 250 ms late): a timer armed and cancelled per send cost more
+  // than the rest of the send.
+  const pendingNotifies = new Map<
+    (err: DecisioningError) => void,
+    { deadline: number; host: string; timeout: number }
+  >();
+  let sweeper: TimerHandle | undefined;
+
+  function sweep(): void {
+    sweeper = undefined;
+    const now = scheduler.now();
+    for (const [abort, p] of pendingNotifies) {
+      if (p.deadline <= now) {
+        abort(
+          new DecisioningError("ODE_ERR_TIMEOUT", "Request timed out", {
+            recoverable: true,
+            details: { host: p.host, timeout: p.timeout },
+          }),
+        );
+      }
+    }
+    if (pendingNotifies.size > 0) armSweeper(now);
+  }
+
+  function armSweeper(now: number): void {
+    if (sweeper) return;
+    let next = Infinity;
+    for (const p of pendingNotifies.values()) next = Math.min(next, p.deadline);
+    const slack = Math.min(250, Math.max(1, Math.floor(positive(o.timeout) ?? DEFAULT_DELIVERY_TIMEOUT) / 4));
+    sweeper = scheduler.setTimeout(sweep, Math.max(0, next - now) + slack);
+  }
 
   function notify(request: DeliveryRequest, call: DeliveryCallOptions): Promise<NotifyResult> {
     let prepared: ReturnType<typeof prepare>;
@@ -310,17 +405,14 @@ export function createDeliveryClient(o: DeliveryClientOptions): DeliveryClient {
       const finish = (err: DecisioningError | undefined, status = 0) => {
         if (settled) return;
         settled = true;
-        timer.cancel();
         pendingNotifies.delete(abort);
         if (err) reject(err);
         else resolve({ status, timing: { execution: hrNow() - start } });
       };
       const abort = (err: DecisioningError) => finish(err);
-      const timer = scheduler.setTimeout(
-        () => finish(new DecisioningError("ODE_ERR_TIMEOUT", "Request timed out", { recoverable: true, details: { host, timeout } })),
-        timeout,
-      );
-      pendingNotifies.add(abort);
+      const now = scheduler.now();
+      pendingNotifies.set(abort, { deadline: now + timeout, host, timeout });
+      armSweeper(now);
       Promise.resolve()
         .then(() => fetch(url, { method: "POST", headers, body }))
         .then(
@@ -344,11 +436,15 @@ export function createDeliveryClient(o: DeliveryClientOptions): DeliveryClient {
           },
           (err: unknown) =>
             finish(
-              new DecisioningError("ODE_ERR_NETWORK", `Delivery API request to ${host} failed: ${messageOf(err)}`, {
-                cause: err,
-                recoverable: true,
-                details: { host },
-              }),
+              new DecisioningError(
+                "ODE_ERR_NETWORK",
+                `Delivery API request to ${host} failed: ${messageOf(err)}`,
+                {
+                  cause: err,
+                  recoverable: true,
+                  details: { host },
+                },
+              ),
             ),
         );
     });
@@ -356,7 +452,10 @@ export function createDeliveryClient(o: DeliveryClientOptions): DeliveryClient {
 
   function close(): void {
     closed = true;
-    for (const abort of [...pendingNotifies]) abort(new DecisioningError("ODE_ERR_ABORTED", "The Delivery API client was closed"));
+    sweeper?.cancel();
+    sweeper = undefined;
+    for (const abort of [...pendingNotifies.keys()])
+      abort(new DecisioningError("ODE_ERR_ABORTED", "The Delivery API client was closed"));
     for (const controller of inFlight) {
       controller.abort(new DecisioningError("ODE_ERR_ABORTED", "The Delivery API client was closed"));
     }
