@@ -18,10 +18,10 @@
  * See docs/notifications.md.
  */
 import { DecisioningError } from "../errors";
-import type { Context, DeliveryRequest, Notification, TelemetryEntry, VisitorId } from "../engine/types";
+import type { Context, DeliveryRequest, Notification, TelemetryEntry, VisitorId } from "../protocol/delivery";
 import type { SafeLogger } from "../logger";
 import type { Scheduler, TimerHandle } from "../platform/scheduler";
-import { computeBackoff, sleep, type BackoffOptions } from "./retry";
+import { computeBackoff, sleep, type BackoffOptions } from "../primitives/retry";
 
 export const DEFAULT_BATCH_SIZE = 50;
 export const DEFAULT_FLUSH_INTERVAL = 250;
