@@ -29,7 +29,11 @@ export interface RequestDefaults {
 const AUTH_STATES: Record<string, string> = { "0": "unknown", "1": "authenticated", "2": "logged_out" };
 
 /** Reads the visitor's cookies and the call's options; `locationHint` is the client's current one. */
-export function createCallContext(options: GetOffersOptions, now: number, locationHint: string | undefined): CallContext {
+export function createCallContext(
+  options: GetOffersOptions,
+  now: number,
+  locationHint: string | undefined,
+): CallContext {
   const cookies = parseTargetCookie(options.targetCookie, now);
   const hint = options.targetLocationHint || locationHint;
   const cluster = clusterFromTntId(cookies.PC) ?? (hint || undefined);
@@ -104,9 +108,14 @@ export function normalizeCallRequest(
  * the same session / SDID when the caller supplied them. Values this client generated per call (a
  * new session id, a new SDID) do not split batches; the batch uses the first item's.
  */
-export function notificationBatchKey(validated: DeliveryRequest, call: CallContext, options: GetOffersOptions): string {
-  const analytics = (options.request?.experienceCloud as { analytics?: { supplementalDataId?: unknown } } | undefined)
-    ?.analytics;
+export function notificationBatchKey(
+  validated: DeliveryRequest,
+  call: CallContext,
+  options: GetOffersOptions,
+): string {
+  const analytics = (
+    options.request?.experienceCloud as { analytics?: { supplementalDataId?: unknown } } | undefined
+  )?.analytics;
   return JSON.stringify([
     call.sessionSupplied ? call.sessionId : null,
     analytics?.supplementalDataId ?? null,

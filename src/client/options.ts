@@ -5,6 +5,7 @@ import type { Logger, SafeLogger } from "../logger";
 import type { FetchLike } from "../platform/http";
 import type { Scheduler } from "../platform/scheduler";
 import type { Geo } from "../protocol/delivery";
+import type { NotificationSpool } from "../remote/notification-queue";
 
 export type DecisioningMethod = "on-device" | "server-side" | "hybrid";
 export const DECISIONING_METHODS: readonly DecisioningMethod[] = ["on-device", "server-side", "hybrid"];
@@ -65,6 +66,17 @@ export interface ClientOptions {
   notificationMaxQueued?: number;
   /** Notification requests in flight at once (default 1; each request carries one visitor). */
   notificationConcurrency?: number;
+  /** Estimated JSON bytes of queued notifications; beyond, the oldest are dropped (default 64 MiB). */
+  notificationMaxQueuedBytes?: number;
+  /**
+   * Keep notifications whose send fails recoverably (network, timeout, 429, 5xx) queued and retry
+   * them until the upstream answers, instead of giving up after `notificationRetries` (default false).
+   */
+  notificationRetryUntilDelivered?: boolean;
+  /** Where close() keeps notifications it could not send by its deadline; loaded and sent at start. */
+  notificationSpool?: NotificationSpool;
+  /** false: on-device decisions queue no display notifications (nothing would receive them). Default true. */
+  notificationsEnabled?: boolean;
   geoLookupTimeout?: number;
   geoCacheSize?: number;
   geoResolver?: (ipAddress: string) => Promise<Geo | undefined> | Geo | undefined;
@@ -78,6 +90,7 @@ export interface ResolvedOptions extends ClientOptions {
   secure: boolean;
   pollingInterval: number;
   telemetryEnabled: boolean;
+  notificationsEnabled: boolean;
   hybridMode: "split" | "whole";
   retries: number;
 }
@@ -129,13 +142,21 @@ function positiveNumber(
  * unknown decisioningMethod, a non-function fetchApi); logs and defaults everything else.
  */
 export function resolveOptions(input: unknown, log: SafeLogger): ResolvedOptions {
-  if (input === null || typeof input !== "object" || Array.isArray(input) || Object.keys(input).length === 0) {
+  if (
+    input === null ||
+    typeof input !== "object" ||
+    Array.isArray(input) ||
+    Object.keys(input).length === 0
+  ) {
     throw invalid("options", "Options map is required");
   }
   const o = input as Record<string, unknown>;
   if (!isNonEmptyString(o.client)) throw invalid("client", "Client is required");
   if (!isNonEmptyString(o.organizationId)) throw invalid("organizationId", "Organization Id is required");
-  if (o.decisioningMethod !== undefined && !DECISIONING_METHODS.includes(o.decisioningMethod as DecisioningMethod)) {
+  if (
+    o.decisioningMethod !== undefined &&
+    !DECISIONING_METHODS.includes(o.decisioningMethod as DecisioningMethod)
+  ) {
     throw invalid(
       "decisioningMethod",
       `Invalid Decisioning Method.  Must be set to one of: ${DECISIONING_METHODS.join(",")}`,
@@ -150,13 +171,23 @@ export function resolveOptions(input: unknown, log: SafeLogger): ResolvedOptions
   if (o.hybridMode !== undefined && o.hybridMode !== "split" && o.hybridMode !== "whole") {
     throw invalid("hybridMode", 'hybridMode must be "split" or "whole"');
   }
-  if (o.artifactPayload !== undefined && (o.artifactPayload === null || typeof o.artifactPayload !== "object")) {
+  if (
+    o.artifactPayload !== undefined &&
+    (o.artifactPayload === null || typeof o.artifactPayload !== "object")
+  ) {
     throw invalid("artifactPayload", "artifactPayload must be an artifact object");
   }
   if (o.events !== undefined && (o.events === null || typeof o.events !== "object")) {
     throw invalid("events", "events must be an object of event name to callback");
   }
-  for (const key of ["artifactLocation", "propertyToken", "serverDomain", "targetLocationHint", "environment", "version"]) {
+  for (const key of [
+    "artifactLocation",
+    "propertyToken",
+    "serverDomain",
+    "targetLocationHint",
+    "environment",
+    "version",
+  ]) {
     if (o[key] !== undefined && typeof o[key] !== "string") throw invalid(key, `${key} must be a string`);
   }
   let pollingInterval = o.pollingInterval;
@@ -177,13 +208,32 @@ export function resolveOptions(input: unknown, log: SafeLogger): ResolvedOptions
     retries: positiveNumber(o, "retries", DEFAULTS.retries, log) as number,
     maximumWaitReady: positiveNumber(o, "maximumWaitReady", undefined, log),
     notificationBatchSize: positiveNumber(o, "notificationBatchSize", DEFAULTS.notificationBatchSize, log, 1),
-    notificationFlushInterval: positiveNumber(o, "notificationFlushInterval", DEFAULTS.notificationFlushInterval, log),
+    notificationFlushInterval: positiveNumber(
+      o,
+      "notificationFlushInterval",
+      DEFAULTS.notificationFlushInterval,
+      log,
+    ),
     notificationRetries: positiveNumber(o, "notificationRetries", DEFAULTS.notificationRetries, log),
     notificationMaxQueued: positiveNumber(o, "notificationMaxQueued", DEFAULTS.notificationMaxQueued, log, 1),
-    notificationConcurrency: positiveNumber(o, "notificationConcurrency", DEFAULTS.notificationConcurrency, log, 1),
+    notificationConcurrency: positiveNumber(
+      o,
+      "notificationConcurrency",
+      DEFAULTS.notificationConcurrency,
+      log,
+      1,
+    ),
+    notificationMaxQueuedBytes: positiveNumber(o, "notificationMaxQueuedBytes", undefined, log, 1),
+    notificationsEnabled: o.notificationsEnabled !== false,
     geoLookupTimeout: positiveNumber(o, "geoLookupTimeout", DEFAULTS.geoLookupTimeout, log, 1),
     geoCacheSize: positiveNumber(o, "geoCacheSize", DEFAULTS.geoCacheSize, log),
-    artifactDownloadTimeout: positiveNumber(o, "artifactDownloadTimeout", DEFAULTS.artifactDownloadTimeout, log, 1),
+    artifactDownloadTimeout: positiveNumber(
+      o,
+      "artifactDownloadTimeout",
+      DEFAULTS.artifactDownloadTimeout,
+      log,
+      1,
+    ),
     maximumArtifactSize: positiveNumber(o, "maximumArtifactSize", DEFAULTS.maximumArtifactSize, log, 1),
     maximumArtifactAge: positiveNumber(o, "maximumArtifactAge", undefined, log, 1),
   };

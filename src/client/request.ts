@@ -129,7 +129,12 @@ function normalizeNotifications(notifications: unknown, log: SafeLogger): Notifi
       continue;
     }
     const src = n as Notification;
-    const item: Notification = { ...normalizeDetails(src), id: src.id, type: src.type, timestamp: src.timestamp };
+    const item: Notification = {
+      ...normalizeDetails(src),
+      id: src.id,
+      type: src.type,
+      timestamp: src.timestamp,
+    };
     if (nonEmptyString(src.impressionId)) item.impressionId = src.impressionId;
     if (nonEmptyArray(src.tokens)) item.tokens = src.tokens as string[];
     if (!isEmptyObject(src.mbox)) item.mbox = src.mbox;
@@ -168,8 +173,12 @@ export interface VisitorInputs {
 function normalizeId(id: unknown, inputs: VisitorInputs): VisitorId | undefined {
   const src = isObject(id) ? (id as VisitorId) : {};
   const tntId = src.tntId !== undefined ? src.tntId : inputs.deviceId;
-  const mcid = src.marketingCloudVisitorId !== undefined ? src.marketingCloudVisitorId : inputs.marketingCloudVisitorId;
-  const customerIds = [...(inputs.customerIds ?? []), ...(Array.isArray(src.customerIds) ? src.customerIds : [])];
+  const mcid =
+    src.marketingCloudVisitorId !== undefined ? src.marketingCloudVisitorId : inputs.marketingCloudVisitorId;
+  const customerIds = [
+    ...(inputs.customerIds ?? []),
+    ...(Array.isArray(src.customerIds) ? src.customerIds : []),
+  ];
   const out: VisitorId = {};
   if (nonEmptyString(tntId)) out.tntId = tntId;
   if (nonEmptyString(src.thirdPartyId)) out.thirdPartyId = src.thirdPartyId;
@@ -188,7 +197,9 @@ function normalizeExperienceCloud(value: unknown, inputs: VisitorInputs): Record
         ? analytics.supplementalDataId
         : inputs.supplementalDataId,
       ...(nonEmptyString(analytics.trackingServer) ? { trackingServer: analytics.trackingServer } : {}),
-      ...(nonEmptyString(analytics.trackingServerSecure) ? { trackingServerSecure: analytics.trackingServerSecure } : {}),
+      ...(nonEmptyString(analytics.trackingServerSecure)
+        ? { trackingServerSecure: analytics.trackingServerSecure }
+        : {}),
     },
   };
   const am = isObject(ec.audienceManager) ? ec.audienceManager : {};
@@ -204,7 +215,11 @@ function normalizeExperienceCloud(value: unknown, inputs: VisitorInputs): Record
 }
 
 /** Builds the normalised Delivery request (spec §2.7). */
-export function normalizeRequest(request: DeliveryRequest, inputs: VisitorInputs, log: SafeLogger): DeliveryRequest {
+export function normalizeRequest(
+  request: DeliveryRequest,
+  inputs: VisitorInputs,
+  log: SafeLogger,
+): DeliveryRequest {
   const out: DeliveryRequest = {
     requestId: nonEmptyString(request.requestId) ? request.requestId : inputs.requestId,
   };
@@ -212,7 +227,8 @@ export function normalizeRequest(request: DeliveryRequest, inputs: VisitorInputs
   if (environmentId !== undefined) out.environmentId = environmentId;
   const id = normalizeId(request.id, inputs);
   if (id) out.id = id;
-  if (isObject(request.property) && nonEmptyString(request.property.token)) out.property = { token: request.property.token };
+  if (isObject(request.property) && nonEmptyString(request.property.token))
+    out.property = { token: request.property.token };
   if (request.trace !== undefined && request.trace !== null) out.trace = request.trace;
   out.context = normalizeContext(request.context);
   out.experienceCloud = normalizeExperienceCloud(request.experienceCloud, inputs);

@@ -21,6 +21,7 @@ import type { ServerConfig } from "./config";
 import { clientLogger, createLogger, type PinoLogger } from "./logging";
 import { createServiceMetrics, type ServiceMetrics } from "./metrics";
 import { createOutboundFetch } from "./outbound";
+import { createShutdown, notificationOptions } from "./lifecycle";
 
 export { buildApp, type AppOptions, type DecisionClient } from "./app";
 export { resolveServerConfig, SETTINGS, type ServerConfig, type ConfigFlags, type ConfigEnv } from "./config";
@@ -44,8 +45,11 @@ export interface Service {
   /** The bound address, e.g. http://127.0.0.1:8080. */
   readonly url: string;
   readonly port: number;
-  /** Graceful stop; idempotent. */
-  close(): Promise<void>;
+  /**
+   * Graceful stop; idempotent. Resolves to the process exit code: 0, or 3 when notifications were
+   * lost (neither sent nor spooled).
+   */
+  close(): Promise<number>;
 }
 
 function describeUpstream(upstream: ServerConfig["upstream"]): string {
@@ -64,6 +68,7 @@ export async function startService(config: ServerConfig, options: ServiceOptions
   });
   const isFile = !/^https?:/i.test(config.artifact);
   const client = TargetClient.create({
+    ...notificationOptions(config),
     client: config.client,
     organizationId: config.organizationId,
     decisioningMethod: config.decisioningMethod,
@@ -100,25 +105,7 @@ export async function startService(config: ServerConfig, options: ServiceOptions
     bodyLimit: config.bodyLimit,
   });
 
-  let closing: Promise<void> | undefined;
-  const shutdown = () =>
-    (closing ??= (async () => {
-      logger.info("shutting down: draining in-flight requests");
-      await app.close().catch((err: unknown) => logger.error({ err }, "closing the HTTP server failed"));
-      const before = client.status().notifications;
-      await client.close().catch((err: unknown) => logger.error({ err }, "closing the client failed"));
-      await outbound.close().catch(() => undefined);
-      const after = client.status().notifications;
-      logger.info(
-        {
-          notificationsQueuedAtClose: before.queued,
-          notificationsSent: after.sentNotifications,
-          notificationsFailed: after.failedNotifications,
-        },
-        "stopped",
-      );
-    })());
-
+  const shutdown = createShutdown({ app, client, outbound, logger, timeout: config.shutdownTimeout });
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {
@@ -142,9 +129,7 @@ export async function startService(config: ServerConfig, options: ServiceOptions
     "listening",
   );
   if (config.upstream === "off") {
-    logger.info(
-      "upstream is off: remote decisions fail and notifications are not delivered (counted as failed)",
-    );
+    logger.info("upstream is off: remote decisions fail; no notifications or telemetry are produced");
   }
   return { app, client, metrics, logger, config, url, port, close: shutdown };
 }
