@@ -57,7 +57,10 @@ export function runPrimary(options: PrimaryOptions): void {
   /** Per worker id: when it started and its slot (0..workers-1, kept by a replacement). */
   const started = new Map<number, { at: number; slot: number }>();
   const codes: number[] = [];
+  /** Workers that accept connections; one stopped before that never served and may just be killed. */
+  const serving = new Set<number>();
   let stopping = false;
+  cluster.on("listening", (worker: Worker) => serving.add(worker.id));
 
   const fork = (slot: number) => {
     const worker = cluster.fork({ [WORKER_SLOT_ENV]: String(slot) });
@@ -68,7 +71,8 @@ export function runPrimary(options: PrimaryOptions): void {
     const info = started.get(worker.id) ?? { at: 0, slot: 0 };
     const lifetime = Date.now() - info.at;
     started.delete(worker.id);
-    codes.push(code ?? EXIT_FAILURE);
+    const served = serving.delete(worker.id);
+    codes.push(stopping && !served ? EXIT_OK : (code ?? EXIT_FAILURE));
     if (stopping) {
       if (Object.keys(cluster.workers ?? {}).length === 0) finish();
       return;

@@ -34,6 +34,11 @@ export interface ServiceOptions {
   fetch?: FetchLike;
   /** Extra TargetClient options (tests: scheduler, telemetry, ...). */
   clientOptions?: Partial<ClientOptions>;
+  /**
+   * ms to wait for the client to be ready before listening (a cluster worker: the port is shared,
+   * so a worker still loading its artifact would take connections it cannot decide). Default 0.
+   */
+  readyBeforeListen?: number;
 }
 
 export interface Service {
@@ -106,6 +111,14 @@ export async function startService(config: ServerConfig, options: ServiceOptions
   });
 
   const shutdown = createShutdown({ app, client, outbound, logger, timeout: config.shutdownTimeout });
+  if (options.readyBeforeListen) {
+    await client.ready({ timeout: options.readyBeforeListen }).catch((err: unknown) => {
+      logger.warn(
+        { code: (err as { code?: string }).code },
+        "not ready yet; listening anyway (/ready answers 503)",
+      );
+    });
+  }
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {

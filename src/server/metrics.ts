@@ -24,7 +24,8 @@ export const DECISION_BUCKETS = [
 
 const METRICS_REQUEST = "odd:metrics-request";
 const METRICS_REPLY = "odd:metrics-reply";
-const CLUSTER_METRICS_TIMEOUT_MS = 2_000;
+/** Longer than prom-client's own 5 s wait for every worker in the primary. */
+const CLUSTER_METRICS_TIMEOUT_MS = 6_000;
 
 export interface ServiceMetrics {
   readonly registry: Registry;
@@ -292,7 +293,11 @@ export function createServiceMetrics(client: StatusSource, now: () => number = D
   downloads.inc({ outcome: "success" }, 0);
   downloads.inc({ outcome: "failure" }, 0);
   httpInFlight.set(0);
-  if (cluster.isWorker) AggregatorRegistry.setRegistries([registry]);
+  if (cluster.isWorker) {
+    // Constructing an aggregator registers prom-client's answer to the primary's requests.
+    new AggregatorRegistry();
+    AggregatorRegistry.setRegistries([registry]);
+  }
 
   const local = () => registry.metrics();
   return {

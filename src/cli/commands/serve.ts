@@ -6,6 +6,9 @@ import { createLogger } from "../../server/logging";
 import { installShutdownHandlers } from "../../server/shutdown";
 import type { Command, OptionTable } from "../args";
 
+/** A cluster worker waits this long for its artifact before it takes connections on the shared port. */
+const WORKER_READY_WAIT_MS = 5_000;
+
 const options: OptionTable = Object.fromEntries(
   SETTINGS.map((s) => [s.flag, { type: "string" as const, help: `${s.help} [${s.env}]` }]),
 );
@@ -30,7 +33,10 @@ were lost. See docs/server.md.`,
     }
     // Handlers first: a signal that arrives while the service starts (a cluster worker stopped
     // right after its fork) waits for the start, then stops it.
-    const starting = startService(config, { logger });
+    const starting = startService(config, {
+      logger,
+      ...(isClusterWorker() ? { readyBeforeListen: WORKER_READY_WAIT_MS } : {}),
+    });
     installShutdownHandlers(async () => (await starting).close(), {
       logger,
       timeout: config.shutdownTimeout,
