@@ -42,7 +42,15 @@ async function main(): Promise<void> {
   await waitFor200(`${url}/ready`, () => exited);
   const load = spawn(
     process.execPath,
-    ["--import", "tsx", path.join(import.meta.dirname, "load.ts"), "--url", url, "--duration", values.duration!],
+    [
+      "--import",
+      "tsx",
+      path.join(import.meta.dirname, "load.ts"),
+      "--url",
+      url,
+      "--duration",
+      values.duration!,
+    ],
     { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] },
   );
   let out = "";

@@ -109,6 +109,7 @@ interface Started {
   child: ChildProcess;
   url: string;
   exited: Promise<number | null>;
+  exitedAt(): number;
   logFile?: string;
 }
 
@@ -122,7 +123,7 @@ async function startServer(spec: RowSpec, standIn: StandIn | undefined, dir: str
     logFile = path.join(dir, `${spec.id}.log`);
     const { openSync } = await import("node:fs");
     const out = openSync(logFile, "w");
-    child = spawn(process.execPath, [...entry.args, "serve"], {
+    child = spawn(process.execPath, ["--expose-gc", ...entry.args, "serve"], {
       cwd: ROOT,
       env: {
         ...process.env,
@@ -151,9 +152,16 @@ async function startServer(spec: RowSpec, standIn: StandIn | undefined, dir: str
     );
   }
   let done = false;
-  const exited = new Promise<number | null>((r) => child.on("exit", (code) => ((done = true), r(code))));
+  let at = 0;
+  const exited = new Promise<number | null>((r) =>
+    child.on("exit", (code) => {
+      done = true;
+      at = Date.now();
+      r(code);
+    }),
+  );
   await waitFor200(`${url}/ready`, () => done);
-  return { child, url, exited, logFile };
+  return { child, url, exited, exitedAt: () => at, logFile };
 }
 
 async function runLoad(
@@ -190,8 +198,12 @@ async function runLoad(
   return JSON.parse(out.trim().split("\n").pop()!) as Record<string, any>;
 }
 
-/** Waits until the stand-in's display count is stable for 2 s (or the limit). */
-async function settle(standIn: StandIn): Promise<void> {
+/**
+ * Waits until everything the service queued has reached the stand-in: the service reports nothing
+ * queued or in flight (when it still runs), and the stand-in's count is stable for 2 s; at most
+ * SETTLE_LIMIT_MS.
+ */
+async function settle(standIn: StandIn, serviceUrl: string | undefined): Promise<void> {
   const limit = Date.now() + SETTLE_LIMIT_MS;
   let last = -1;
   let stableSince = Date.now();
@@ -200,9 +212,29 @@ async function settle(standIn: StandIn): Promise<void> {
     if (now !== last) {
       last = now;
       stableSince = Date.now();
-    } else if (Date.now() - stableSince >= 2000) return;
+    } else if (Date.now() - stableSince >= 2000 && (await serviceIdle(serviceUrl))) return;
     await sleep(200);
   }
+}
+
+async function serviceIdle(url: string | undefined): Promise<boolean> {
+  if (!url) return true;
+  const text = await fetch(`${url}/metrics`)
+    .then((r) => r.text())
+    .catch(() => "");
+  if (!text) return true; // stopped
+  return (
+    metric(text, "odd_notifications_queued") === 0 &&
+    metric(text, "odd_notification_requests_in_flight") === 0
+  );
+}
+
+/** Live heap (after a forced GC) of the worker answering /metrics; NaN when unavailable. */
+async function heapAfterGc(url: string): Promise<number> {
+  const text = await fetch(`${url}/metrics?gc=1`)
+    .then((r) => r.text())
+    .catch(() => "");
+  return text ? metric(text, "odd_process_heap_used_bytes") : NaN;
 }
 
 interface NotificationCheck {
@@ -277,7 +309,15 @@ async function runRow(
   const answered = path.join(dir, `${spec.id}.answered`);
   const duration = spec.outage ? DURATION + OUTAGE + DURATION : DURATION;
   let maxRss = treeRss(pid);
+  let maxHeap = 0;
   const sampler = setInterval(() => (maxRss = Math.max(maxRss, treeRss(pid))), 250);
+  const heapSampler = spec.outage
+    ? setInterval(() => {
+        void heapAfterGc(server.url).then(
+          (h) => (maxHeap = Number.isFinite(h) ? Math.max(maxHeap, h) : maxHeap),
+        );
+      }, 5000)
+    : undefined;
   const events: Promise<void>[] = [];
   const loadStart = Date.now();
   if (spec.outage && standIn) {
@@ -303,7 +343,8 @@ async function runRow(
   const load = await runLoad(server.url, `${spec.id}-${process.pid}-`, answered, duration);
   await Promise.all(events);
   const loadMs = Date.now() - loadStart;
-  if (standIn) await settle(standIn);
+  if (standIn) await settle(standIn, spec.server === "odd" && !spec.sigterm ? server.url : undefined);
+  if (heapSampler) clearInterval(heapSampler);
   let metricsText = "";
   if (spec.server === "odd" && !spec.sigterm) {
     metricsText = await (await fetch(`${server.url}/metrics`)).text();
@@ -311,7 +352,7 @@ async function runRow(
   const stopStart = Date.now();
   if (!spec.sigterm) server.child.kill("SIGTERM");
   const exitCode = await server.exited;
-  const shutdownMs = Date.now() - (sigtermAt ?? stopStart);
+  const shutdownMs = server.exitedAt() - (sigtermAt ?? stopStart);
   clearInterval(sampler);
   const result: Record<string, unknown> = {
     id: spec.id,
@@ -319,6 +360,7 @@ async function runRow(
     ...load,
     loadMs,
     maxRssBytes: maxRss,
+    ...(spec.outage ? { maxHeapAfterGcBytes: maxHeap } : {}),
     exitCode,
     shutdownMs,
   };

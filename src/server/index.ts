@@ -21,6 +21,7 @@ import type { ServerConfig } from "./config";
 import { clientLogger, createLogger, type PinoLogger } from "./logging";
 import { createServiceMetrics, type ServiceMetrics } from "./metrics";
 import { createOutboundFetch } from "./outbound";
+import { createConnectionDrain } from "./drain";
 import { createShutdown, notificationOptions } from "./lifecycle";
 
 export { buildApp, type AppOptions, type DecisionClient } from "./app";
@@ -110,7 +111,15 @@ export async function startService(config: ServerConfig, options: ServiceOptions
     bodyLimit: config.bodyLimit,
   });
 
-  const shutdown = createShutdown({ app, client, outbound, logger, timeout: config.shutdownTimeout });
+  const connections = createConnectionDrain(app.server);
+  const shutdown = createShutdown({
+    app,
+    connections,
+    client,
+    outbound,
+    logger,
+    timeout: config.shutdownTimeout,
+  });
   if (options.readyBeforeListen) {
     await client.ready({ timeout: options.readyBeforeListen }).catch((err: unknown) => {
       logger.warn(

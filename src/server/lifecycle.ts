@@ -8,6 +8,7 @@ import type { FastifyInstance } from "fastify";
 import type { ClientOptions, TargetClient } from "../client";
 import { EXIT_NOTIFICATIONS_LOST, EXIT_OK, workerSlot } from "./cluster";
 import type { ServerConfig } from "./config";
+import type { ConnectionDrain } from "./drain";
 import type { PinoLogger } from "./logging";
 import type { OutboundFetch } from "./outbound";
 import { createFileSpool } from "./spool";
@@ -16,6 +17,8 @@ import { createFileSpool } from "./spool";
 const MAX_QUEUED_NOTIFICATIONS = 10_000_000;
 /** Part of the shutdown timeout kept for logging and exiting (at most 1 s, at most a fifth). */
 const EXIT_RESERVE_MS = 1_000;
+/** How long idle keep-alive connections get to carry one more request (answered with Connection: close). */
+const CONNECTION_GRACE_MS = 1_000;
 
 export function notificationOptions(config: ServerConfig): Partial<ClientOptions> {
   // Nothing would receive impressions or telemetry: do not produce them at all.
@@ -33,6 +36,7 @@ export function notificationOptions(config: ServerConfig): Partial<ClientOptions
 
 export interface ShutdownParts {
   app: FastifyInstance;
+  connections: ConnectionDrain;
   client: TargetClient;
   outbound: OutboundFetch;
   logger: PinoLogger;
