@@ -60,8 +60,9 @@ async function stop(p: ShutdownParts): Promise<number> {
   );
   // What is queued goes out while in-flight requests finish; their notifications join the queue.
   const flushing = client.flush();
-  const drained = app
-    .close()
+  const drained = p.connections
+    .drain(Math.min(CONNECTION_GRACE_MS, budget / 4))
+    .then(() => app.close())
     .catch((err: unknown) => logger.error({ err }, "closing the HTTP server failed"));
   await Promise.race([drained, after(budget)]);
   await client.close({ timeout: Math.max(0, budget - (Date.now() - started)) }).catch((err: unknown) => {
