@@ -21,7 +21,10 @@ import { DecisioningError } from "../errors";
 import type { Context, DeliveryRequest, Notification, TelemetryEntry, VisitorId } from "../protocol/delivery";
 import type { SafeLogger } from "../logger";
 import type { Scheduler, TimerHandle } from "../platform/scheduler";
-import { computeBackoff, sleep, type BackoffOptions } from "../primitives/retry";
+import { sleep } from "../primitives/abort";
+import { backoffDelay, resolveBackoff, type BackoffOptions } from "../primitives/backoff";
+import { numberOption } from "../primitives/options";
+import { DELIVERY_RETRY_BACKOFF } from "./delivery-client";
 
 export const DEFAULT_BATCH_SIZE = 50;
 export const DEFAULT_FLUSH_INTERVAL = 250;
@@ -30,6 +33,7 @@ export const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_NOTIFICATION_RETRIES = 3;
 /** With `retryUntilDelivered`, how long close() without a deadline keeps trying. */
 export const DEFAULT_CLOSE_GRACE = 10_000;
+export const DEFAULT_NOTIFICATION_CONCURRENCY = 1;
 const DROP_WARN_EVERY = 1000;
 
 export interface QueuedRequestParts {
@@ -180,7 +184,7 @@ interface FlushWaiter {
 }
 
 function intOption(value: number | undefined, fallback: number, min: number): number {
-  return typeof value === "number" && Number.isFinite(value) && value >= min ? Math.floor(value) : fallback;
+  return numberOption(value, fallback, { min, integer: true });
 }
 
 /** Approximate JSON size of a value, without serialising it (depth-capped). */
@@ -224,8 +228,9 @@ export function createNotificationQueue(o: NotificationQueueOptions): Notificati
   const maxQueued = intOption(o.maxQueued, DEFAULT_MAX_QUEUED, 1);
   const maxQueuedBytes = intOption(o.maxQueuedBytes, DEFAULT_MAX_QUEUED_BYTES, 1);
   const retries = intOption(o.retries, DEFAULT_NOTIFICATION_RETRIES, 0);
-  const concurrency = intOption(o.concurrency, 1, 1);
+  const concurrency = intOption(o.concurrency, DEFAULT_NOTIFICATION_CONCURRENCY, 1);
   const telemetry = o.telemetryEnabled !== false && typeof o.takeTelemetry === "function";
+  const backoff = resolveBackoff(o.backoff, DELIVERY_RETRY_BACKOFF);
 
   // Groups in arrival order (a Map iterates in insertion order: the first group is the oldest).
   const groups = new Map<string, Group>();
@@ -484,7 +489,7 @@ export function createNotificationQueue(o: NotificationQueueOptions): Notificati
         if (abandoned) return;
         if (exhausted(attempt, err)) return giveUp(batch, request, attempt, err);
         upstreamDown = true;
-        const delay = computeBackoff(attempt, o.backoff, () => scheduler.random());
+        const delay = backoffDelay(backoff, attempt, () => scheduler.random());
         if (logger.debugEnabled)
           logger.debug(`Notification send failed (attempt ${attempt + 1}); retrying in ${delay} ms`);
         try {

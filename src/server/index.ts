@@ -23,6 +23,7 @@ import { createServiceMetrics, type ServiceMetrics } from "./metrics";
 import { createOutboundFetch } from "./outbound";
 import { createConnectionDrain } from "./drain";
 import { createShutdown, notificationOptions } from "./lifecycle";
+import { mountRepository, type RepositoryMount } from "./repository-mount";
 
 export { buildApp, type AppOptions, type DecisionClient } from "./app";
 export { resolveServerConfig, SETTINGS, type ServerConfig, type ConfigFlags, type ConfigEnv } from "./config";
@@ -40,6 +41,8 @@ export interface ServiceOptions {
    * so a worker still loading its artifact would take connections it cannot decide). Default 0.
    */
   readyBeforeListen?: number;
+  /** Serve the XCore repository too (`odd serve` always does; see src/server/repository-mount.ts). */
+  repository?: RepositoryMount;
 }
 
 export interface Service {
@@ -111,12 +114,21 @@ export async function startService(config: ServerConfig, options: ServiceOptions
     bodyLimit: config.bodyLimit,
   });
 
+  const repository = options.repository
+    ? await mountRepository(app, options.repository, config, logger).catch(async (err: unknown) => {
+        await client.close().catch(() => undefined);
+        await outbound.close().catch(() => undefined);
+        throw err;
+      })
+    : undefined;
+
   const connections = createConnectionDrain(app.server);
   const shutdown = createShutdown({
     app,
     connections,
     client,
     outbound,
+    ...(repository ? { repository } : {}),
     logger,
     timeout: config.shutdownTimeout,
   });

@@ -7,7 +7,7 @@
  */
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import type { NotificationSpool, SpooledBatch } from "../remote/notification-queue";
+import type { NotificationSpool, SpooledBatch } from "../client";
 
 export interface FileSpoolOptions {
   /** The configured spool file. */

@@ -4,7 +4,6 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  postDelivery,
   SAMPLE_ARTIFACT,
   startServiceProcess,
   startUpstream,

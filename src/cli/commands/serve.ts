@@ -1,4 +1,6 @@
-/** `odd serve`: runs the decisioning service until SIGTERM/SIGINT. */
+/** `odd serve`: runs the decisioning service and the XCore repository until SIGTERM/SIGINT. */
+import { resolveRepositoryConfig, REPOSITORY_SETTINGS } from "../../repository/config";
+import { AUTH_SETTINGS, resolveAuthConfig } from "../../server/auth";
 import { isClusterWorker, runPrimary } from "../../server/cluster";
 import { resolveServerConfig, SETTINGS, type ConfigFlags } from "../../server/config";
 import { startService } from "../../server/index";
@@ -9,9 +11,13 @@ import type { Command, OptionTable } from "../args";
 /** A cluster worker waits this long for its artifact before it takes connections on the shared port. */
 const WORKER_READY_WAIT_MS = 5_000;
 
-const options: OptionTable = Object.fromEntries(
-  SETTINGS.map((s) => [s.flag, { type: "string" as const, help: `${s.help} [${s.env}]` }]),
-);
+const options: OptionTable = Object.fromEntries([
+  ...SETTINGS.map((s) => [s.flag, { type: "string" as const, help: `${s.help} [${s.env}]` }]),
+  ...[...AUTH_SETTINGS, ...REPOSITORY_SETTINGS].map((s) => [
+    s.flag,
+    { type: s.type, ...("multiple" in s ? { multiple: true } : {}), help: `${s.help} [${s.env}]` },
+  ]),
+]);
 
 export const serveCommand: Command = {
   name: "serve",
@@ -20,12 +26,15 @@ export const serveCommand: Command = {
   details: `
 Every option can also be set by the environment variable shown in brackets; flags win.
 Without --artifact the bundled sample artifact is served (client "demo") with remote calls off.
+The repository stores in --store (default: an SQLite file under --data-dir, ./.odd). Without
+--api-token the service only binds loopback hosts unless --insecure-no-auth is given.
 --workers N runs N processes sharing the port (default: the available cores).
 SIGTERM or SIGINT stops gracefully: no new connections, in-flight requests finish, queued
 notifications are sent (or spooled with --notification-spool), exit code 0; 3 when notifications
-were lost. See docs/server.md.`,
+were lost. See docs/server.md and docs/repository.md.`,
   async run(args, io) {
     const config = resolveServerConfig(args.values as ConfigFlags, io.env);
+    const repository = { config: resolveRepositoryConfig(args.values, io.env), auth: resolveAuthConfig(args.values, io.env) };
     const logger = createLogger(config.logLevel);
     if (config.workers > 1 && !isClusterWorker()) {
       runPrimary({ workers: config.workers, logger, shutdownTimeout: config.shutdownTimeout });
@@ -35,6 +44,7 @@ were lost. See docs/server.md.`,
     // right after its fork) waits for the start, then stops it.
     const starting = startService(config, {
       logger,
+      repository,
       ...(isClusterWorker() ? { readyBeforeListen: WORKER_READY_WAIT_MS } : {}),
     });
     installShutdownHandlers(async () => (await starting).close(), {
