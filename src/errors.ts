@@ -27,6 +27,16 @@ export const ERROR_CODES = {
   ODE_ERR_REMOTE_RESPONSE: "The Delivery API answered with a body that is not a valid response.",
   ODE_ERR_NOTIFICATION_FAILED: "A notification batch could not be delivered after all retries.",
   ODE_ERR_GEO_LOOKUP: "The IP-to-geo lookup failed (the decision continues without it).",
+  // Offer decisioning (src/offers): PQL rules, decision requests, capping counters.
+  ODE_ERR_PQL_SYNTAX: "A PQL expression does not parse; the message names the line and column.",
+  ODE_ERR_PQL_UNSUPPORTED:
+    'A PQL expression uses a construct outside the supported subset (message says "unsupported").',
+  ODE_ERR_PQL_LIMIT: "A PQL expression exceeds a size, nesting or evaluation bound.",
+  ODE_ERR_OFFERS_INVALID_REQUEST: "A decision or offers request is malformed (HTTP 400).",
+  ODE_ERR_OFFERS_UNPROCESSABLE:
+    "A decision request names an unknown or inactive activity or placement, or an itemCount out of range (HTTP 422).",
+  ODE_ERR_CAPPING_UNAVAILABLE:
+    "The capping counter store could not be reached; capped offers fail closed or open as configured.",
   ODE_ERR_INTERNAL: "An unexpected internal failure; please report it.",
   // Notification delivery (service helper): what the queue gave up without a send failure.
   ODE_ERR_NOTIFICATION_DROPPED:
