@@ -40,6 +40,16 @@ export interface ServiceMetrics {
 
 type StatusSource = Pick<TargetClient, "status" | "on">;
 
+/** A counter in `registry` (for the API plugins that add their own series to /metrics). */
+export function counter(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: readonly string[] = [],
+): Counter {
+  return new Counter({ name, help, labelNames: [...labelNames], registers: [registry] });
+}
+
 /** Gauges and counters whose values are read from the client's status at scrape time. */
 function statusMetrics(registry: Registry, client: StatusSource, now: () => number): void {
   let status: ClientStatus | undefined;
