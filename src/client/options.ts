@@ -80,7 +80,7 @@ export interface ClientOptions {
   notificationMaxQueued?: number;
   /** Notification requests in flight at once (default 1; each request carries one visitor). */
   notificationConcurrency?: number;
-  /** Estimated JSON bytes of queued notifications; beyond, the oldest are dropped (default 64 MiB). */
+  /** Estimated heap bytes of queued notifications; beyond, the oldest are dropped (default 256 MiB). */
   notificationMaxQueuedBytes?: number;
   /**
    * Keep notifications whose send fails recoverably (network, timeout, 429, 5xx) queued and retry

@@ -22,7 +22,7 @@ export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
 export const DEFAULT_NOTIFICATION_CONCURRENCY = 32;
 export const DEFAULT_DEMO_CLIENT = "demo";
 /** Estimated bytes of notifications the service keeps while the upstream is unreachable. */
-export const DEFAULT_NOTIFICATION_CAPACITY = 64 * 1024 * 1024;
+export const DEFAULT_NOTIFICATION_CAPACITY = 256 * 1024 * 1024;
 const MAX_WORKERS = 64;
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -105,7 +105,7 @@ export const SETTINGS = [
   {
     flag: "notification-capacity",
     env: "ODD_NOTIFICATION_CAPACITY",
-    help: "notifications kept while the upstream is away, in estimated bytes (default 64mb)",
+    help: "notifications kept while the upstream is away, in estimated heap bytes (default 256mb)",
   },
   {
     flag: "notification-spool",
