@@ -12,7 +12,11 @@
  * await service.close();
  * ```
  */
+import { readFile } from "node:fs/promises";
 import type { FastifyInstance } from "fastify";
+import { createAdminRuntime, openAdminStore, registerAdminRoutes, type AdminRuntime } from "../admin/index";
+import { requireBearerToken } from "./auth";
+import { createPublishedArtifactSource } from "./published-source";
 import { TargetClient } from "../client";
 import type { ClientOptions } from "../client";
 import type { FetchLike } from "../platform/http";
@@ -43,6 +47,11 @@ export interface ServiceOptions {
   readyBeforeListen?: number;
   /** Serve the XCore repository too (`odd serve` always does; see src/server/repository-mount.ts). */
   repository?: RepositoryMount;
+  /**
+   * The Admin API's store and token. Default: the repository's store and token when it is mounted
+   * (one store URL, one token for the service), else an in-memory store and no token.
+   */
+  admin?: { store?: string; apiToken?: string };
 }
 
 export interface Service {
@@ -51,6 +60,8 @@ export interface Service {
   readonly metrics: ServiceMetrics;
   readonly logger: PinoLogger;
   readonly config: ServerConfig;
+  /** The Admin API, its store and the publisher. */
+  readonly admin: AdminRuntime;
   /** The bound address, e.g. http://127.0.0.1:8080. */
   readonly url: string;
   readonly port: number;
@@ -76,12 +87,33 @@ export async function startService(config: ServerConfig, options: ServiceOptions
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   const isFile = !/^https?:/i.test(config.artifact);
+  const admin = createAdminRuntime({
+    store: await openAdminStore(options.admin?.store ?? options.repository?.config.store ?? "memory:"),
+    publisher: {
+      logger,
+      // This service's own client decodes rules.bin with its organization id.
+      organizationIdFor: (tenant) =>
+        tenant === config.client ? config.organizationId : `${tenant.toUpperCase()}@AdobeOrg`,
+    },
+  });
+  await admin.publishAll();
+  // Without --artifact the service decides from what it publishes for its client (the sample until then).
+  const artifactOrigin = config.artifactIsSample
+    ? {
+        artifactSource: createPublishedArtifactSource({
+          service: admin.service,
+          publisher: admin.publisher,
+          client: config.client,
+          fallback: () => readFile(config.artifact, "utf8"),
+        }),
+      }
+    : { artifactLocation: config.artifact };
   const client = TargetClient.create({
     ...notificationOptions(config),
     client: config.client,
     organizationId: config.organizationId,
     decisioningMethod: config.decisioningMethod,
-    artifactLocation: config.artifact,
+    ...artifactOrigin,
     watchArtifactFile: isFile,
     fetchApi: outbound.fetch,
     logger: clientLogger(logger),
@@ -113,6 +145,9 @@ export async function startService(config: ServerConfig, options: ServiceOptions
     metrics,
     bodyLimit: config.bodyLimit,
   });
+  await registerAdminRoutes(app, admin, {
+    authenticate: requireBearerToken(options.admin?.apiToken ?? options.repository?.auth.apiToken),
+  });
 
   const repository = options.repository
     ? await mountRepository(app, options.repository, config, logger).catch(async (err: unknown) => {
@@ -128,7 +163,10 @@ export async function startService(config: ServerConfig, options: ServiceOptions
     connections,
     client,
     outbound,
-    ...(repository ? { repository } : {}),
+    stores: [
+      ...(repository ? [{ name: "repository store", close: () => repository.close() }] : []),
+      { name: "admin store", close: () => admin.close() },
+    ],
     logger,
     timeout: config.shutdownTimeout,
   });
@@ -165,5 +203,5 @@ export async function startService(config: ServerConfig, options: ServiceOptions
   if (config.upstream === "off") {
     logger.info("upstream is off: remote decisions fail; no notifications or telemetry are produced");
   }
-  return { app, client, metrics, logger, config, url, port, close: shutdown };
+  return { app, client, metrics, logger, config, admin, url, port, close: shutdown };
 }

@@ -39,8 +39,8 @@ export interface ShutdownParts {
   connections: ConnectionDrain;
   client: TargetClient;
   outbound: OutboundFetch;
-  /** Closed once HTTP is drained (the XCore repository's store). */
-  repository?: { close(): Promise<void> };
+  /** Closed once HTTP is drained (the repository's and the Admin API's stores). */
+  stores?: { name: string; close(): Promise<void> }[];
   logger: PinoLogger;
   /** The configured shutdown timeout in ms (the signal handler exits 1 when it passes). */
   timeout: number;
@@ -67,7 +67,9 @@ async function stop(p: ShutdownParts): Promise<number> {
     .then(() => app.close())
     .catch((err: unknown) => logger.error({ err }, "closing the HTTP server failed"));
   await Promise.race([drained, after(budget)]);
-  await p.repository?.close().catch((err: unknown) => logger.error({ err }, "closing the repository store failed"));
+  for (const store of p.stores ?? []) {
+    await store.close().catch((err: unknown) => logger.error({ err }, `closing the ${store.name} failed`));
+  }
   await client.close({ timeout: Math.max(0, budget - (Date.now() - started)) }).catch((err: unknown) => {
     logger.error({ err }, "closing the client failed");
   });

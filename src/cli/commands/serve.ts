@@ -3,7 +3,6 @@ import { resolveRepositoryConfig, REPOSITORY_SETTINGS } from "../../repository/c
 import { AUTH_SETTINGS, resolveAuthConfig } from "../../server/auth";
 import { isClusterWorker, runPrimary } from "../../server/cluster";
 import { resolveServerConfig, SETTINGS, type ConfigFlags } from "../../server/config";
-import { startService } from "../../server/index";
 import { createLogger } from "../../server/logging";
 import { installShutdownHandlers } from "../../server/shutdown";
 import type { Command, OptionTable } from "../args";
@@ -34,7 +33,10 @@ notifications are sent (or spooled with --notification-spool), exit code 0; 3 wh
 were lost. See docs/server.md and docs/repository.md.`,
   async run(args, io) {
     const config = resolveServerConfig(args.values as ConfigFlags, io.env);
-    const repository = { config: resolveRepositoryConfig(args.values, io.env), auth: resolveAuthConfig(args.values, io.env) };
+    const repository = {
+      config: resolveRepositoryConfig(args.values, io.env),
+      auth: resolveAuthConfig(args.values, io.env),
+    };
     const logger = createLogger(config.logLevel);
     if (config.workers > 1 && !isClusterWorker()) {
       runPrimary({ workers: config.workers, logger, shutdownTimeout: config.shutdownTimeout });
@@ -42,6 +44,8 @@ were lost. See docs/server.md and docs/repository.md.`,
     }
     // Handlers first: a signal that arrives while the service starts (a cluster worker stopped
     // right after its fork) waits for the start, then stops it.
+    // Loaded on use: the service pulls in fastify and the store drivers, which other commands never need.
+    const { startService } = await import("../../server/index");
     const starting = startService(config, {
       logger,
       repository,
