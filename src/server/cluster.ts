@@ -74,12 +74,14 @@ export function runPrimary(options: PrimaryOptions): void {
     const served = serving.delete(worker.id);
     codes.push(stopping && !served ? EXIT_OK : (code ?? EXIT_FAILURE));
     if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) finish();
+      if (started.size === 0) finish();
       return;
     }
     logger.error({ workerPid: worker.process.pid, code, signal }, "worker exited unexpectedly");
-    if (lifetime >= MIN_WORKER_LIFETIME_MS) fork(info.slot);
-    else if (Object.keys(cluster.workers ?? {}).length === 0) {
+    // A worker that served for a while is replaced; one that failed before it listened (bad
+    // configuration) or crashed right away would only fail again.
+    if (served && lifetime >= MIN_WORKER_LIFETIME_MS) fork(info.slot);
+    else if (started.size === 0) {
       logger.error("every worker failed at startup; stopping");
       exit(EXIT_FAILURE);
     }

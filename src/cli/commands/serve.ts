@@ -56,7 +56,14 @@ were lost. See docs/server.md and docs/repository.md.`,
       timeout: config.shutdownTimeout,
       escalate: !isClusterWorker(),
     });
-    await starting;
+    try {
+      await starting;
+    } catch (err) {
+      // A worker's IPC channel would keep it alive after a failed start: exit once the CLI has
+      // reported the error and set the exit code.
+      if (isClusterWorker()) setImmediate(() => process.exit(process.exitCode ?? 1));
+      throw err;
+    }
     return undefined;
   },
 };
