@@ -9,8 +9,6 @@ import type { Scheduler } from "../platform/scheduler";
 import { numberOption, POSITIVE } from "../primitives/options";
 import type { Geo } from "../protocol/delivery";
 import type { NotificationSpool, SpooledBatch } from "../remote/notification-queue";
-
-export type { NotificationSpool, SpooledBatch };
 import { DEFAULT_DELIVERY_RETRIES, DEFAULT_DELIVERY_TIMEOUT } from "../remote/delivery-client";
 import { DEFAULT_GEO_CACHE_SIZE, DEFAULT_GEO_TIMEOUT } from "../remote/geo";
 import {
@@ -156,21 +154,13 @@ function positiveNumber(
  * unknown decisioningMethod, a non-function fetchApi); logs and defaults everything else.
  */
 export function resolveOptions(input: unknown, log: SafeLogger): ResolvedOptions {
-  if (
-    input === null ||
-    typeof input !== "object" ||
-    Array.isArray(input) ||
-    Object.keys(input).length === 0
-  ) {
+  if (input === null || typeof input !== "object" || Array.isArray(input) || Object.keys(input).length === 0) {
     throw invalid("options", "Options map is required");
   }
   const o = input as Record<string, unknown>;
   if (!isNonEmptyString(o.client)) throw invalid("client", "Client is required");
   if (!isNonEmptyString(o.organizationId)) throw invalid("organizationId", "Organization Id is required");
-  if (
-    o.decisioningMethod !== undefined &&
-    !DECISIONING_METHODS.includes(o.decisioningMethod as DecisioningMethod)
-  ) {
+  if (o.decisioningMethod !== undefined && !DECISIONING_METHODS.includes(o.decisioningMethod as DecisioningMethod)) {
     throw invalid(
       "decisioningMethod",
       `Invalid Decisioning Method.  Must be set to one of: ${DECISIONING_METHODS.join(",")}`,
@@ -185,23 +175,13 @@ export function resolveOptions(input: unknown, log: SafeLogger): ResolvedOptions
   if (o.hybridMode !== undefined && o.hybridMode !== "split" && o.hybridMode !== "whole") {
     throw invalid("hybridMode", 'hybridMode must be "split" or "whole"');
   }
-  if (
-    o.artifactPayload !== undefined &&
-    (o.artifactPayload === null || typeof o.artifactPayload !== "object")
-  ) {
+  if (o.artifactPayload !== undefined && (o.artifactPayload === null || typeof o.artifactPayload !== "object")) {
     throw invalid("artifactPayload", "artifactPayload must be an artifact object");
   }
   if (o.events !== undefined && (o.events === null || typeof o.events !== "object")) {
     throw invalid("events", "events must be an object of event name to callback");
   }
-  for (const key of [
-    "artifactLocation",
-    "propertyToken",
-    "serverDomain",
-    "targetLocationHint",
-    "environment",
-    "version",
-  ]) {
+  for (const key of ["artifactLocation", "propertyToken", "serverDomain", "targetLocationHint", "environment", "version"]) {
     if (o[key] !== undefined && typeof o[key] !== "string") throw invalid(key, `${key} must be a string`);
   }
   const timeout = numberOption(o.timeout, DEFAULTS.timeout, POSITIVE);
@@ -216,33 +196,18 @@ export function resolveOptions(input: unknown, log: SafeLogger): ResolvedOptions
     retries: positiveNumber(o, "retries", DEFAULTS.retries, log) as number,
     maximumWaitReady: positiveNumber(o, "maximumWaitReady", undefined, log),
     notificationBatchSize: positiveNumber(o, "notificationBatchSize", DEFAULTS.notificationBatchSize, log, 1),
-    notificationFlushInterval: positiveNumber(
-      o,
-      "notificationFlushInterval",
-      DEFAULTS.notificationFlushInterval,
-      log,
-    ),
+    notificationFlushInterval: positiveNumber(o, "notificationFlushInterval", DEFAULTS.notificationFlushInterval, log),
     notificationRetries: positiveNumber(o, "notificationRetries", DEFAULTS.notificationRetries, log),
     notificationMaxQueued: positiveNumber(o, "notificationMaxQueued", DEFAULTS.notificationMaxQueued, log, 1),
-    notificationConcurrency: positiveNumber(
-      o,
-      "notificationConcurrency",
-      DEFAULTS.notificationConcurrency,
-      log,
-      1,
-    ),
+    notificationConcurrency: positiveNumber(o, "notificationConcurrency", DEFAULTS.notificationConcurrency, log, 1),
     notificationMaxQueuedBytes: positiveNumber(o, "notificationMaxQueuedBytes", undefined, log, 1),
     notificationsEnabled: o.notificationsEnabled !== false,
     geoLookupTimeout: positiveNumber(o, "geoLookupTimeout", DEFAULTS.geoLookupTimeout, log, 1),
     geoCacheSize: positiveNumber(o, "geoCacheSize", DEFAULTS.geoCacheSize, log),
-    artifactDownloadTimeout: positiveNumber(
-      o,
-      "artifactDownloadTimeout",
-      DEFAULTS.artifactDownloadTimeout,
-      log,
-      1,
-    ),
+    artifactDownloadTimeout: positiveNumber(o, "artifactDownloadTimeout", DEFAULTS.artifactDownloadTimeout, log, 1),
     maximumArtifactSize: positiveNumber(o, "maximumArtifactSize", DEFAULTS.maximumArtifactSize, log, 1),
     maximumArtifactAge: positiveNumber(o, "maximumArtifactAge", undefined, log, 1),
   };
 }
+
+export type { NotificationSpool, SpooledBatch };

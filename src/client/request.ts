@@ -12,7 +12,8 @@ import { DecisioningError } from "../errors";
 import type { SafeLogger } from "../logger";
 
 /**
- * Request validation and normalisation done before any decision (spec §2.4, §2.5, §2.7). The
+ * Request validation and normalisation done before any decision
+ * (docs/target-behaviour.md#request-normalisation). The
  * caller's objects are never modified: everything returned is new (nested request-detail objects
  * such as `parameters` are shared read-only).
  */
@@ -129,12 +130,7 @@ function normalizeNotifications(notifications: unknown, log: SafeLogger): Notifi
       continue;
     }
     const src = n as Notification;
-    const item: Notification = {
-      ...normalizeDetails(src),
-      id: src.id,
-      type: src.type,
-      timestamp: src.timestamp,
-    };
+    const item: Notification = { ...normalizeDetails(src), id: src.id, type: src.type, timestamp: src.timestamp };
     if (nonEmptyString(src.impressionId)) item.impressionId = src.impressionId;
     if (nonEmptyArray(src.tokens)) item.tokens = src.tokens as string[];
     if (!isEmptyObject(src.mbox)) item.mbox = src.mbox;
@@ -152,7 +148,7 @@ function normalizeContext(context: unknown): Context {
   const out = pick<Context>(context, CONTEXT_KEYS);
   if (isObject(out.geo)) out.geo = pick<NonNullable<Context["geo"]>>(out.geo, GEO_KEYS);
   if (isObject(out.address)) out.address = pick(out.address, ["url", "referringUrl"]);
-  // The reference forces the channel to "web" whatever was given (spec §2.7, §11.4).
+  // The reference forces the channel to "web" whatever was given, "mobile" included.
   out.channel = "web";
   return out;
 }
@@ -173,12 +169,8 @@ export interface VisitorInputs {
 function normalizeId(id: unknown, inputs: VisitorInputs): VisitorId | undefined {
   const src = isObject(id) ? (id as VisitorId) : {};
   const tntId = src.tntId !== undefined ? src.tntId : inputs.deviceId;
-  const mcid =
-    src.marketingCloudVisitorId !== undefined ? src.marketingCloudVisitorId : inputs.marketingCloudVisitorId;
-  const customerIds = [
-    ...(inputs.customerIds ?? []),
-    ...(Array.isArray(src.customerIds) ? src.customerIds : []),
-  ];
+  const mcid = src.marketingCloudVisitorId !== undefined ? src.marketingCloudVisitorId : inputs.marketingCloudVisitorId;
+  const customerIds = [...(inputs.customerIds ?? []), ...(Array.isArray(src.customerIds) ? src.customerIds : [])];
   const out: VisitorId = {};
   if (nonEmptyString(tntId)) out.tntId = tntId;
   if (nonEmptyString(src.thirdPartyId)) out.thirdPartyId = src.thirdPartyId;
@@ -197,9 +189,7 @@ function normalizeExperienceCloud(value: unknown, inputs: VisitorInputs): Record
         ? analytics.supplementalDataId
         : inputs.supplementalDataId,
       ...(nonEmptyString(analytics.trackingServer) ? { trackingServer: analytics.trackingServer } : {}),
-      ...(nonEmptyString(analytics.trackingServerSecure)
-        ? { trackingServerSecure: analytics.trackingServerSecure }
-        : {}),
+      ...(nonEmptyString(analytics.trackingServerSecure) ? { trackingServerSecure: analytics.trackingServerSecure } : {}),
     },
   };
   const am = isObject(ec.audienceManager) ? ec.audienceManager : {};
@@ -214,12 +204,8 @@ function normalizeExperienceCloud(value: unknown, inputs: VisitorInputs): Record
   return out;
 }
 
-/** Builds the normalised Delivery request (spec §2.7). */
-export function normalizeRequest(
-  request: DeliveryRequest,
-  inputs: VisitorInputs,
-  log: SafeLogger,
-): DeliveryRequest {
+/** Builds the normalised Delivery request: a new object, the caller's is not modified. */
+export function normalizeRequest(request: DeliveryRequest, inputs: VisitorInputs, log: SafeLogger): DeliveryRequest {
   const out: DeliveryRequest = {
     requestId: nonEmptyString(request.requestId) ? request.requestId : inputs.requestId,
   };
@@ -227,8 +213,7 @@ export function normalizeRequest(
   if (environmentId !== undefined) out.environmentId = environmentId;
   const id = normalizeId(request.id, inputs);
   if (id) out.id = id;
-  if (isObject(request.property) && nonEmptyString(request.property.token))
-    out.property = { token: request.property.token };
+  if (isObject(request.property) && nonEmptyString(request.property.token)) out.property = { token: request.property.token };
   if (request.trace !== undefined && request.trace !== null) out.trace = request.trace;
   out.context = normalizeContext(request.context);
   out.experienceCloud = normalizeExperienceCloud(request.experienceCloud, inputs);

@@ -227,6 +227,7 @@ function settleWaitersOf(w: Waiters): void {
   }
 }
 
+// eslint-disable-next-line max-lines-per-function -- one closure over the queue's state; to be split into batching/sending/capacity units
 export function createNotificationQueue(o: NotificationQueueOptions): NotificationQueue {
   const { scheduler, logger } = o;
   const batchSize = intOption(o.batchSize, DEFAULT_BATCH_SIZE, 1);

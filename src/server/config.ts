@@ -241,6 +241,23 @@ export interface ResolveOptions {
 }
 
 /** Resolves and validates the service configuration. Throws DecisioningError(ODE_ERR_INVALID_OPTION). */
+/** The notification capacity and spool, and the worker count. */
+function deliverySettings(
+  get: (flag: string) => string | undefined,
+): Pick<ServerConfig, "notificationCapacity" | "notificationSpool" | "workers"> {
+  const capacity = get("notification-capacity");
+  const spool = get("notification-spool");
+  const workers = get("workers");
+  return {
+    notificationCapacity:
+      capacity === undefined
+        ? DEFAULT_NOTIFICATION_CAPACITY
+        : parseByteSize(capacity, "notification-capacity", 4096),
+    notificationSpool: spool === undefined ? undefined : path.resolve(spool),
+    workers: workers === undefined ? defaultWorkers() : integer(workers, "workers", 1, MAX_WORKERS),
+  };
+}
+
 export function resolveServerConfig(
   flags: ConfigFlags,
   env: ConfigEnv,
@@ -292,9 +309,6 @@ export function resolveServerConfig(
   const flush = get("notification-flush-interval");
   const concurrency = get("notification-concurrency");
   const bodyLimitText = get("body-limit");
-  const capacity = get("notification-capacity");
-  const spool = get("notification-spool");
-  const workers = get("workers");
   const logLevel = (get("log-level") ?? "info").toLowerCase();
   if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
     throw invalid("logLevel", `log level must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
@@ -317,12 +331,7 @@ export function resolveServerConfig(
       concurrency === undefined
         ? DEFAULT_NOTIFICATION_CONCURRENCY
         : integer(concurrency, "notification-concurrency", 1, 256),
-    notificationCapacity:
-      capacity === undefined
-        ? DEFAULT_NOTIFICATION_CAPACITY
-        : parseByteSize(capacity, "notification-capacity", 4096),
-    notificationSpool: spool === undefined ? undefined : path.resolve(spool),
-    workers: workers === undefined ? defaultWorkers() : integer(workers, "workers", 1, MAX_WORKERS),
+    ...deliverySettings(get),
     bodyLimit: bodyLimitText === undefined ? DEFAULT_BODY_LIMIT : parseByteSize(bodyLimitText),
     logLevel: logLevel as LogLevel,
     shutdownTimeout:

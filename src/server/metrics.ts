@@ -218,8 +218,8 @@ export function serveClusterMetrics(): void {
   });
 }
 
-export function createServiceMetrics(client: StatusSource, now: () => number = Date.now): ServiceMetrics {
-  const registry = new Registry();
+/** Decision, remote-call, outbound, artifact-event and HTTP series (updated by handlers and events). */
+function requestMetrics(registry: Registry) {
   const registers = [registry];
   const decisions = new Counter({
     name: "odd_decisions_total",
@@ -284,6 +284,37 @@ export function createServiceMetrics(client: StatusSource, now: () => number = D
     help: "Delivery API requests being decided.",
     registers,
   });
+  return {
+    decisions,
+    decisionErrors,
+    latency,
+    remote,
+    outbound,
+    downloads,
+    updates,
+    stale,
+    notificationErrors,
+    http,
+    httpInFlight,
+  };
+}
+
+export function createServiceMetrics(client: StatusSource, now: () => number = Date.now): ServiceMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  const {
+    decisions,
+    decisionErrors,
+    latency,
+    remote,
+    outbound,
+    downloads,
+    updates,
+    stale,
+    notificationErrors,
+    http,
+    httpInFlight,
+  } = requestMetrics(registry);
   new Gauge({
     name: "odd_process_uptime_seconds",
     help: "Seconds since the process started.",
