@@ -39,6 +39,9 @@ export const ERROR_CODES = {
   ODE_ERR_CAPPING_UNAVAILABLE:
     "The capping counter store could not be reached; capped offers fail closed or open as configured.",
   ODE_ERR_INTERNAL: "An unexpected internal failure; please report it.",
+  // Notification delivery (service helper): what the queue gave up without a send failure.
+  ODE_ERR_NOTIFICATION_DROPPED:
+    "Notifications were dropped before they could be sent (the queue was at capacity, or close() reached its deadline without a spool).",
   // Admin API, Batch API and artifact publishing (src/admin, src/publish)
   ODE_ERR_ADMIN_INVALID: "An Admin API request (body, query or path) is invalid; nothing was written (400).",
   ODE_ERR_ADMIN_NOT_FOUND: "The Admin API resource or route does not exist (404).",

@@ -12,7 +12,7 @@
  * Prints one JSON line and writes bench/results/server-load.json.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -20,8 +20,8 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { Pool } from "undici";
 import { DEFAULT_NOTIFICATION_CONCURRENCY } from "../../src/server/config";
+import { freePort, ROOT, serviceEntry } from "../lib/processes";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
 const MAX_REQUESTS = 1_000_000;
 const DEADLINE_MS = 180_000;
 
@@ -124,31 +124,6 @@ async function runWorker(url: string): Promise<void> {
       errors,
     }) + "\n",
   );
-}
-
-function newestMtime(dir: string): number {
-  return readdirSync(dir).reduce((m, name) => {
-    const full = path.join(dir, name);
-    const info = statSync(full);
-    return Math.max(m, info.isDirectory() ? newestMtime(full) : info.mtimeMs);
-  }, 0);
-}
-
-function serviceEntry(): { args: string[]; kind: string } {
-  const dist = path.join(ROOT, "dist", "esm", "cli.js");
-  if (existsSync(dist) && statSync(dist).mtimeMs >= newestMtime(path.join(ROOT, "src")))
-    return { args: [dist], kind: "dist" };
-  return { args: ["--import", "tsx", path.join(ROOT, "src", "cli", "index.ts")], kind: "source" };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 function metric(text: string, name: string): number {

@@ -16,10 +16,12 @@ export interface Attributes {
 export function withAttributeMboxes(request: DeliveryRequest, names: readonly string[]): DeliveryRequest {
   const requested = new Set<unknown>();
   for (const mode of ["prefetch", "execute"] as const) {
-    for (const m of (request[mode]?.mboxes ?? []) as MboxRequest[]) if (m && m.name !== undefined) requested.add(m.name);
+    for (const m of (request[mode]?.mboxes ?? []) as MboxRequest[])
+      if (m && m.name !== undefined) requested.add(m.name);
   }
   const existing = (request.execute?.mboxes ?? []) as MboxRequest[];
-  let next = existing.reduce((max, m) => (typeof m?.index === "number" && m.index > max ? m.index : max), 0) + 1;
+  let next =
+    existing.reduce((max, m) => (typeof m?.index === "number" && m.index > max ? m.index : max), 0) + 1;
   const added: MboxRequest[] = [];
   for (const name of names) {
     if (requested.has(name)) continue;

@@ -29,7 +29,11 @@ export interface RequestDefaults {
 const AUTH_STATES: Record<string, string> = { "0": "unknown", "1": "authenticated", "2": "logged_out" };
 
 /** Reads the visitor's cookies and the call's options; `locationHint` is the client's current one. */
-export function createCallContext(options: GetOffersOptions, now: number, locationHint: string | undefined): CallContext {
+export function createCallContext(
+  options: GetOffersOptions,
+  now: number,
+  locationHint: string | undefined,
+): CallContext {
   const cookies = parseTargetCookie(options.targetCookie, now);
   const hint = options.targetLocationHint || locationHint;
   const cluster = clusterFromTntId(cookies.PC) ?? (hint || undefined);

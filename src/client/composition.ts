@@ -68,9 +68,13 @@ export function createRuntime(input: ClientOptions, platform: ClientPlatform): C
       retries: options.notificationRetries,
       maxQueued: options.notificationMaxQueued,
       concurrency: options.notificationConcurrency,
+      maxQueuedBytes: options.notificationMaxQueuedBytes,
+      retryUntilDelivered: options.notificationRetryUntilDelivered === true,
+      ...(options.notificationSpool ? { spool: options.notificationSpool } : {}),
       telemetryEnabled: options.telemetryEnabled,
       takeTelemetry: () => telemetry.take(),
-      onError: (error, payload) => events.emit("sendNotificationError", { notification: { request: payload }, error }),
+      onError: (error, payload) =>
+        events.emit("sendNotificationError", { notification: { request: payload }, error }),
     }),
     manager: usesArtifact(options.decisioningMethod)
       ? createManager(options, { ...common, events, telemetry, platform })
@@ -140,11 +144,16 @@ export function startRuntime(runtime: ClientRuntime, pingLocationHint: () => voi
   if (!runtime.options.targetLocationHint) pingLocationHint();
 }
 
-/** Stops polling, flushes queued notifications, aborts in-flight calls, releases sockets. */
-export async function closeRuntime(runtime: ClientRuntime): Promise<void> {
+/**
+ * Stops polling, flushes queued notifications (until `deadline`, scheduler time, when given: what is
+ * still unsent then is spooled or counted lost), aborts in-flight calls, releases sockets.
+ */
+export async function closeRuntime(runtime: ClientRuntime, deadline?: number): Promise<void> {
   const { log } = runtime;
   await runtime.manager?.close().catch((err: unknown) => log.error("artifact close failed", err));
-  await runtime.queue.close().catch((err: unknown) => log.error("notification flush failed", err));
+  await runtime.queue
+    .close(deadline !== undefined ? { deadline } : {})
+    .catch((err: unknown) => log.error("notification flush failed", err));
   runtime.delivery.close();
   await runtime.closeFetch?.().catch(() => undefined);
 }

@@ -31,7 +31,8 @@ export class EventHub {
     const set = this.#listeners.get(type);
     if (!set || set.size === 0) return;
     const event = { type, ...payload };
-    for (const listener of [...set]) safeCall(() => listener(event), this.log, `event listener for ${type} threw`);
+    for (const listener of [...set])
+      safeCall(() => listener(event), this.log, `event listener for ${type} threw`);
   }
 }
 

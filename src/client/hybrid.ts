@@ -150,7 +150,10 @@ export function mergeResponses(
       if (pageLoad !== undefined) out.pageLoad = pageLoad;
     }
     // Page-level click metrics (Delivery API `prefetch.metrics`) are not tied to an mbox or view: keep both sides'.
-    const metrics = [...(Array.isArray(l.metrics) ? l.metrics : []), ...(Array.isArray(r.metrics) ? r.metrics : [])];
+    const metrics = [
+      ...(Array.isArray(l.metrics) ? l.metrics : []),
+      ...(Array.isArray(r.metrics) ? r.metrics : []),
+    ];
     if (metrics.length > 0) out.metrics = metrics;
     (merged as Record<string, unknown>)[mode] = out;
   }

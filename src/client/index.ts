@@ -8,6 +8,6 @@ export type { ClientStatus } from "./target-client";
 export type { ClientPlatform } from "./platform";
 export type { GetOffersOptions, ReadyOptions } from "./call-options";
 export { DECISIONING_METHODS, DEFAULTS } from "./options";
-export type { ClientOptions, DecisioningMethod, EventName, EventListener } from "./options";
+export type { ClientOptions, DecisioningMethod, EventName, EventListener, NotificationSpool, SpooledBatch } from "./options";
 export type { GetOffersResult, ResultMeta, ArtifactFreshness, Cookie } from "./result";
 export type { Attributes } from "./attributes";

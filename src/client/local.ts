@@ -56,7 +56,8 @@ function queueNotifications(
     sessionId: call.sessionId,
     batchKey: notificationBatchKey(validated, call, options),
   };
-  if (notifications.length > 0) rt.queue.enqueue({ ...item, notifications });
+  if (notifications.length > 0 && rt.options.notificationsEnabled)
+    rt.queue.enqueue({ ...item, notifications });
   else if (rt.options.telemetryEnabled) rt.queue.enqueueTelemetryOnly(item);
 }
 
@@ -88,7 +89,8 @@ export function decideLocally(
     traceArtifact: validated.trace !== undefined ? traceArtifact(rt, loaded) : undefined,
     ...(dependency ? { dependency } : {}),
   });
-  if (decision.ruleErrors > 0) rt.log.debug(`${decision.ruleErrors} rule condition(s) threw and did not match`);
+  if (decision.ruleErrors > 0)
+    rt.log.debug(`${decision.ruleErrors} rule condition(s) threw and did not match`);
   queueNotifications(rt, validated, call, options, decision.notifications);
   return decision.response;
 }

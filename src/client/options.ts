@@ -8,6 +8,7 @@ import type { FetchLike } from "../platform/http";
 import type { Scheduler } from "../platform/scheduler";
 import { numberOption, POSITIVE } from "../primitives/options";
 import type { Geo } from "../protocol/delivery";
+import type { NotificationSpool, SpooledBatch } from "../remote/notification-queue";
 import { DEFAULT_DELIVERY_RETRIES, DEFAULT_DELIVERY_TIMEOUT } from "../remote/delivery-client";
 import { DEFAULT_GEO_CACHE_SIZE, DEFAULT_GEO_TIMEOUT } from "../remote/geo";
 import {
@@ -77,6 +78,17 @@ export interface ClientOptions {
   notificationMaxQueued?: number;
   /** Notification requests in flight at once (default 1; each request carries one visitor). */
   notificationConcurrency?: number;
+  /** Estimated heap bytes of queued notifications; beyond, the oldest are dropped (default 256 MiB). */
+  notificationMaxQueuedBytes?: number;
+  /**
+   * Keep notifications whose send fails recoverably (network, timeout, 429, 5xx) queued and retry
+   * them until the upstream answers, instead of giving up after `notificationRetries` (default false).
+   */
+  notificationRetryUntilDelivered?: boolean;
+  /** Where close() keeps notifications it could not send by its deadline; loaded and sent at start. */
+  notificationSpool?: NotificationSpool;
+  /** false: on-device decisions queue no display notifications (nothing would receive them). Default true. */
+  notificationsEnabled?: boolean;
   geoLookupTimeout?: number;
   geoCacheSize?: number;
   geoResolver?: (ipAddress: string) => Promise<Geo | undefined> | Geo | undefined;
@@ -90,6 +102,7 @@ export interface ResolvedOptions extends ClientOptions {
   secure: boolean;
   pollingInterval: number;
   telemetryEnabled: boolean;
+  notificationsEnabled: boolean;
   hybridMode: "split" | "whole";
   retries: number;
 }
@@ -187,6 +200,8 @@ export function resolveOptions(input: unknown, log: SafeLogger): ResolvedOptions
     notificationRetries: positiveNumber(o, "notificationRetries", DEFAULTS.notificationRetries, log),
     notificationMaxQueued: positiveNumber(o, "notificationMaxQueued", DEFAULTS.notificationMaxQueued, log, 1),
     notificationConcurrency: positiveNumber(o, "notificationConcurrency", DEFAULTS.notificationConcurrency, log, 1),
+    notificationMaxQueuedBytes: positiveNumber(o, "notificationMaxQueuedBytes", undefined, log, 1),
+    notificationsEnabled: o.notificationsEnabled !== false,
     geoLookupTimeout: positiveNumber(o, "geoLookupTimeout", DEFAULTS.geoLookupTimeout, log, 1),
     geoCacheSize: positiveNumber(o, "geoCacheSize", DEFAULTS.geoCacheSize, log),
     artifactDownloadTimeout: positiveNumber(o, "artifactDownloadTimeout", DEFAULTS.artifactDownloadTimeout, log, 1),
@@ -194,3 +209,5 @@ export function resolveOptions(input: unknown, log: SafeLogger): ResolvedOptions
     maximumArtifactAge: positiveNumber(o, "maximumArtifactAge", undefined, log, 1),
   };
 }
+
+export type { NotificationSpool, SpooledBatch };

@@ -60,15 +60,22 @@ function beginCall(rt: ClientRuntime, options: GetOffersOptions, started: number
 }
 
 /** The artifact in use, and whether it may decide (it may not when older than maximumArtifactAge). */
-function artifactFor(rt: ClientRuntime, now: number): { loaded: Loaded | undefined; usable: Loaded | undefined } {
+function artifactFor(
+  rt: ClientRuntime,
+  now: number,
+): { loaded: Loaded | undefined; usable: Loaded | undefined } {
   const loaded = rt.manager?.current();
-  const tooOld = loaded !== undefined && rt.options.maximumArtifactAge !== undefined && !rt.manager!.isFresh(now);
+  const tooOld =
+    loaded !== undefined && rt.options.maximumArtifactAge !== undefined && !rt.manager!.isFresh(now);
   return { loaded, usable: tooOld ? undefined : loaded };
 }
 
 function notUsable(loaded: Loaded | undefined): DecisioningError {
   return loaded
-    ? new DecisioningError("ODE_ERR_ARTIFACT_STALE", "Unable to fulfill request; the decisioning artifact is too old.")
+    ? new DecisioningError(
+        "ODE_ERR_ARTIFACT_STALE",
+        "Unable to fulfill request; the decisioning artifact is too old.",
+      )
     : new DecisioningError("ODE_ERR_NOT_READY", "Unable to fulfill request; decisioning engine not ready.");
 }
 
@@ -205,18 +212,32 @@ async function decideHybrid(
 }
 
 /** Queues the caller's notifications, flushes, and resolves once their batch was delivered. */
-export async function sendNotifications(rt: ClientRuntime, options: GetOffersOptions): Promise<GetOffersResult> {
+export async function sendNotifications(
+  rt: ClientRuntime,
+  options: GetOffersOptions,
+): Promise<GetOffersResult> {
   assertOpen(rt);
   validateSendNotificationsOptions(options, rt.telemetry.size > 0);
   const { request, context } = beginCall(rt, options, performanceNow());
   const delivered = rt.queue.enqueueAndWait({
-    request: { id: request.id, context: request.context, experienceCloud: request.experienceCloud, property: request.property },
+    request: {
+      id: request.id,
+      context: request.context,
+      experienceCloud: request.experienceCloud,
+      property: request.property,
+    },
     sessionId: context.sessionId,
     notifications: request.notifications ?? [],
   });
   void rt.queue.flush();
   await delivered; // rejects with ODE_ERR_NOTIFICATION_FAILED when the batch is given up, as the reference rejects
-  return finish(rt, { request, response: { status: 200, id: request.id }, call: context, method: "server-side", dependency: undefined });
+  return finish(rt, {
+    request,
+    response: { status: 200, id: request.id },
+    call: context,
+    method: "server-side",
+    dependency: undefined,
+  });
 }
 
 /** One server-side call at start: its answer's edge host gives the client its location hint. */

@@ -5,7 +5,12 @@
  */
 import type { LoadedArtifact } from "../artifact/types";
 import type { RemoteDependency } from "../engine/remote-dependency";
-import { clusterFromEdgeHost, createLocationHintCookie, createTargetCookie, type Cookie } from "../protocol/cookies";
+import {
+  clusterFromEdgeHost,
+  createLocationHintCookie,
+  createTargetCookie,
+  type Cookie,
+} from "../protocol/cookies";
 import type { DeliveryRequest, DeliveryResponse } from "../protocol/delivery";
 import type { DecisioningMethod } from "./options";
 
@@ -111,7 +116,9 @@ export function visitorState(request: DeliveryRequest, organizationId: string): 
   const customerIds = request.id?.customerIds;
   if (customerIds && customerIds.length > 0) {
     state.customerIDs = Object.fromEntries(
-      customerIds.filter((c) => c.integrationCode).map((c) => [c.integrationCode, { id: c.id, authState: c.authenticatedState }]),
+      customerIds
+        .filter((c) => c.integrationCode)
+        .map((c) => [c.integrationCode, { id: c.id, authState: c.authenticatedState }]),
     );
   }
   return { [organizationId]: state };
@@ -143,7 +150,11 @@ export function assembleResult(
     remoteViews: dependency ? [...dependency.remoteViews] : [],
   };
   if (input.artifact) meta.artifact = input.artifact;
-  const targetCookie = createTargetCookie({ sessionId: call.sessionId, tntId: response.id?.tntId, nowMs: now });
+  const targetCookie = createTargetCookie({
+    sessionId: call.sessionId,
+    tntId: response.id?.tntId,
+    nowMs: now,
+  });
   const edgeCluster = clusterFromEdgeHost(response.edgeHost);
   const locationHintCookie = createLocationHintCookie(call.cluster ?? edgeCluster);
   const result: GetOffersResult = {

@@ -65,17 +65,22 @@ export class TargetClient {
   /** Resolves when the client can decide (artifact loaded for on-device/hybrid). */
   ready(options: ReadyOptions = {}): Promise<void> {
     const rt = this.#rt;
-    if (rt.state.closing) return Promise.reject(new DecisioningError("ODE_ERR_CLOSED", "The client is closed"));
+    if (rt.state.closing)
+      return Promise.reject(new DecisioningError("ODE_ERR_CLOSED", "The client is closed"));
     if (!rt.manager) return Promise.resolve();
     const timeout = options.timeout ?? rt.options.maximumWaitReady;
     const readyPromise = rt.manager.whenReady().then(() => undefined);
     if (timeout === undefined) return readyPromise;
-    return withTimeout(
+    // The client's timers are unref'd: while someone awaits a bounded ready(), hold the process so
+    // the timeout can fire even when nothing else keeps the event loop alive.
+    const release = rt.scheduler.hold?.();
+    const bounded = withTimeout(
       readyPromise,
       rt.scheduler,
       timeout,
       () => new DecisioningError("ODE_ERR_READY_TIMEOUT", `The client was not ready within ${timeout} ms`),
     );
+    return release ? bounded.finally(release) : bounded;
   }
 
   /** Current state: readiness, the artifact in use and its age, the notification queue. */
@@ -97,10 +102,17 @@ export class TargetClient {
     return this.#rt.queue.flush();
   }
 
-  /** Stops polling, aborts in-flight calls, flushes queued notifications, releases sockets. Idempotent. */
-  close(): Promise<void> {
-    this.#rt.state.closing ??= closeRuntime(this.#rt);
-    return this.#rt.state.closing;
+  /**
+   * Stops polling, aborts in-flight calls, flushes queued notifications, releases sockets. Idempotent.
+   * `timeout` (ms) bounds the flush: notifications still unsent then go to the spool, or are counted
+   * as lost (`status().notifications.lostNotifications`).
+   */
+  close(options: { timeout?: number } = {}): Promise<void> {
+    const rt = this.#rt;
+    const timeout = options?.timeout;
+    const deadline = typeof timeout === "number" && timeout >= 0 ? rt.scheduler.now() + timeout : undefined;
+    rt.state.closing ??= closeRuntime(rt, deadline);
+    return rt.state.closing;
   }
 
   getOffers(options: GetOffersOptions): Promise<GetOffersResult> {

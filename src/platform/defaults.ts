@@ -1,9 +1,38 @@
-import { Agent, fetch as undiciFetch } from "undici";
-import type { FetchLike } from "./http";
+import { Agent, type Dispatcher } from "undici";
+import type { FetchLike, FetchResponseLike } from "./http";
+
+const decoder = new TextDecoder();
 
 /**
- * The default HTTP stack: undici's fetch over a keep-alive connection pool owned by one client,
- * so `close()` can release every socket and never leaves a handle keeping the process alive.
+ * An undici response as the FetchLike port sees it. The body is read at once, so the connection
+ * returns to the pool whether or not the caller reads it (a 5xx whose body nobody wants, a 304).
+ */
+function responseOf(res: Dispatcher.ResponseData): FetchResponseLike {
+  const bytes = res.body.arrayBuffer();
+  bytes.catch(() => undefined); // observed through text()/arrayBuffer(); never unhandled
+  const text = () => bytes.then((b) => decoder.decode(b));
+  const headers = res.headers;
+  return {
+    status: res.statusCode,
+    ok: res.statusCode >= 200 && res.statusCode < 300,
+    headers: {
+      get(name: string) {
+        const value = headers[name.toLowerCase()];
+        if (value === undefined) return null;
+        return Array.isArray(value) ? value.join(", ") : value;
+      },
+    },
+    text,
+    arrayBuffer: () => bytes,
+    json: () => text().then((t) => JSON.parse(t) as unknown),
+  };
+}
+
+/**
+ * The default HTTP stack: undici's dispatcher API (not its WHATWG fetch: no Request/Response
+ * objects or web streams per call, a third of a notification send's cost) over a keep-alive
+ * connection pool owned by one client, so `close()` can release every socket and never leaves a
+ * handle keeping the process alive. Redirects are not followed (a 3xx is answered as it is).
  */
 export function createDefaultFetch(): { fetch: FetchLike; close(): Promise<void> } {
   const agent = new Agent({
@@ -14,8 +43,18 @@ export function createDefaultFetch(): { fetch: FetchLike; close(): Promise<void>
     headersTimeout: 30_000,
     bodyTimeout: 30_000,
   });
-  const fetch: FetchLike = (url, init) =>
-    undiciFetch(url, { ...init, dispatcher: agent }) as unknown as ReturnType<FetchLike>;
+  const fetch: FetchLike = async (url, init = {}) => {
+    const target = new URL(url);
+    const res = await agent.request({
+      origin: target.origin,
+      path: `${target.pathname}${target.search}`,
+      method: (init.method ?? "GET") as Dispatcher.HttpMethod,
+      ...(init.headers ? { headers: init.headers } : {}),
+      ...(init.body !== undefined ? { body: init.body } : {}),
+      ...(init.signal ? { signal: init.signal } : {}),
+    });
+    return responseOf(res);
+  };
   return {
     fetch,
     close: async () => {

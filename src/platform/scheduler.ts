@@ -13,6 +13,12 @@ export interface Scheduler {
   setTimeout(fn: () => void, ms: number): TimerHandle;
   /** Uniform random in [0, 1) used for jitter. */
   random(): number;
+  /**
+   * Keeps the process alive until the returned function is called (a caller awaits work that only
+   * unref'd timers would otherwise drive, e.g. close() waiting for a notification's retry). Optional:
+   * schedulers without a process to hold leave it out.
+   */
+  hold?(): () => void;
 }
 
 /** The default scheduler: global Date (read at call time, so tests may replace it), unref'd timers. */
@@ -24,4 +30,13 @@ export const systemScheduler: Scheduler = {
     return { cancel: () => globalThis.clearTimeout(t as unknown as ReturnType<typeof setTimeout>) };
   },
   random: () => Math.random(),
+  hold() {
+    const keepAlive = globalThis.setInterval(() => undefined, 1 << 30);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      globalThis.clearInterval(keepAlive);
+    };
+  },
 };

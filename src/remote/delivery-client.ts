@@ -11,7 +11,7 @@ import type { DeliveryRequest, DeliveryResponse } from "../protocol/delivery";
 import { DELIVERY_PATH, EDGE_CLUSTER_PREFIX, TARGET_HOST_SUFFIX } from "../protocol/endpoints";
 import type { SafeLogger } from "../logger";
 import type { FetchLike, FetchResponseLike } from "../platform/http";
-import type { Scheduler } from "../platform/scheduler";
+import type { Scheduler, TimerHandle } from "../platform/scheduler";
 import { isValidCluster } from "../protocol/cookies";
 import { randomId } from "../platform/ids";
 import { abortReason, createDeadline, sleep, type Deadline } from "../primitives/abort";
@@ -345,8 +345,54 @@ async function deliver(
   }
 }
 
+/**
+ * Timeouts of the pending notification sends: one sweep timer for all of them (it fires at the
+ * earliest deadline plus up to a quarter of the timeout, at most 250 ms late). A timer armed and
+ * cancelled per send cost more than the rest of the send.
+ */
+class NotifyTimeouts {
+  readonly #pending = new Map<() => void, number>();
+  #timer: TimerHandle | undefined;
+
+  constructor(
+    private readonly scheduler: Scheduler,
+    private readonly slack: number,
+  ) {}
+
+  /** Calls `expire` once `deadline` (scheduler time) has passed; returns the function that cancels it. */
+  add(expire: () => void, deadline: number): () => void {
+    this.#pending.set(expire, deadline);
+    this.#arm();
+    return () => void this.#pending.delete(expire);
+  }
+
+  #arm(): void {
+    if (this.#timer || this.#pending.size === 0) return;
+    let next = Infinity;
+    for (const deadline of this.#pending.values()) next = Math.min(next, deadline);
+    this.#timer = this.scheduler.setTimeout(() => this.#sweep(), Math.max(0, next - this.scheduler.now()) + this.slack);
+  }
+
+  #sweep(): void {
+    this.#timer = undefined;
+    const now = this.scheduler.now();
+    for (const [expire, deadline] of [...this.#pending]) {
+      if (deadline > now) continue;
+      this.#pending.delete(expire);
+      expire();
+    }
+    this.#arm();
+  }
+}
+
 /** The lean notification send (see {@link DeliveryClient.notify}). */
-function notify(s: Settings, calls: InFlightCalls, request: DeliveryRequest, options: DeliveryCallOptions): Promise<NotifyResult> {
+function notify(
+  s: Settings,
+  calls: InFlightCalls,
+  timeouts: NotifyTimeouts,
+  request: DeliveryRequest,
+  options: DeliveryCallOptions,
+): Promise<NotifyResult> {
   let call: PreparedCall;
   try {
     if (calls.closed) throw new DecisioningError("ODE_ERR_CLOSED", "The Delivery API client is closed");
@@ -361,12 +407,12 @@ function notify(s: Settings, calls: InFlightCalls, request: DeliveryRequest, opt
     const finish = (err: DecisioningError | undefined, status = 0) => {
       if (settled) return;
       settled = true;
-      timer.cancel();
+      cancelTimeout();
       release();
       if (err) reject(err);
       else resolve({ status, timing: { execution: s.hrNow() - start } });
     };
-    const timer = s.o.scheduler.setTimeout(() => finish(timeoutError(host, timeout)), timeout);
+    const cancelTimeout = timeouts.add(() => finish(timeoutError(host, timeout)), s.o.scheduler.now() + timeout);
     const release = calls.add((err) => finish(err));
     Promise.resolve()
       .then(() => s.o.fetch(url, { method: "POST", headers, body }))
@@ -389,9 +435,11 @@ function notify(s: Settings, calls: InFlightCalls, request: DeliveryRequest, opt
 export function createDeliveryClient(o: DeliveryClientOptions): DeliveryClient {
   const settings = resolveSettings(o);
   const calls = new InFlightCalls();
+  const timeout = numberOption(o.timeout, DEFAULT_DELIVERY_TIMEOUT, POSITIVE);
+  const timeouts = new NotifyTimeouts(o.scheduler, Math.min(250, Math.max(1, Math.floor(timeout / 4))));
   return {
     deliver: (request, call) => deliver(settings, calls, request, call),
-    notify: (request, call) => notify(settings, calls, request, call),
+    notify: (request, call) => notify(settings, calls, timeouts, request, call),
     close: () => calls.close(),
   };
 }

@@ -5,6 +5,7 @@
  * other than the one its operator wrote is worse than one that refuses to start.
  */
 import { existsSync, readFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { DecisioningError } from "../errors";
 import { DECISIONING_METHODS, type DecisioningMethod } from "../client";
@@ -20,6 +21,9 @@ export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
  */
 export const DEFAULT_NOTIFICATION_CONCURRENCY = 32;
 export const DEFAULT_DEMO_CLIENT = "demo";
+/** Estimated bytes of notifications the service keeps while the upstream is unreachable. */
+export const DEFAULT_NOTIFICATION_CAPACITY = 256 * 1024 * 1024;
+const MAX_WORKERS = 64;
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 const PACKAGE_NAME = "on-device-decisioning";
@@ -43,6 +47,12 @@ export interface ServerConfig {
   pollingInterval: number | undefined;
   notificationFlushInterval: number | undefined;
   notificationConcurrency: number;
+  /** Estimated bytes of queued notifications kept while the upstream is away; beyond, the oldest are dropped. */
+  notificationCapacity: number;
+  /** File that keeps unsent notifications across a restart (a worker adds `.<n>`), or undefined. */
+  notificationSpool: string | undefined;
+  /** Service processes sharing the port (1 = this process only). */
+  workers: number;
   bodyLimit: number;
   logLevel: LogLevel;
   shutdownTimeout: number;
@@ -93,6 +103,21 @@ export const SETTINGS = [
     help: `notification requests in flight (default ${DEFAULT_NOTIFICATION_CONCURRENCY}; one request per visitor)`,
   },
   {
+    flag: "notification-capacity",
+    env: "ODD_NOTIFICATION_CAPACITY",
+    help: "notifications kept while the upstream is away, in estimated heap bytes (default 256mb)",
+  },
+  {
+    flag: "notification-spool",
+    env: "ODD_NOTIFICATION_SPOOL",
+    help: "file keeping unsent notifications across a restart (default: none)",
+  },
+  {
+    flag: "workers",
+    env: "ODD_WORKERS",
+    help: "service processes sharing the port (default 1; `cores` = the available cores)",
+  },
+  {
     flag: "body-limit",
     env: "ODD_BODY_LIMIT",
     help: "max request body, bytes or with kb/mb suffix (default 1mb)",
@@ -124,14 +149,25 @@ function integer(value: string, name: string, min: number, max: number): number 
 }
 
 /** "1048576", "512kb", "1mb", "1MiB" → bytes. */
-export function parseByteSize(value: string, name = "body-limit"): number {
+export function parseByteSize(value: string, name = "body-limit", maxMb = 100): number {
   const m = /^\s*(\d+)\s*(b|k|kb|kib|m|mb|mib)?\s*$/i.exec(value);
   if (!m) throw invalid(name, `${name} must be a byte count like 1048576, 512kb or 1mb, got "${value}"`);
   const unit = (m[2] ?? "b").toLowerCase();
   const factor = unit.startsWith("m") ? 1024 * 1024 : unit.startsWith("k") ? 1024 : 1;
   const bytes = Number(m[1]) * factor;
-  if (bytes < 1 || bytes > 100 * 1024 * 1024) throw invalid(name, `${name} must be between 1 byte and 100mb`);
+  if (bytes < 1 || bytes > maxMb * 1024 * 1024)
+    throw invalid(name, `${name} must be between 1 byte and ${maxMb}mb`);
   return bytes;
+}
+
+/**
+ * One process unless asked: the authoring APIs (repository async-delete operations, the publisher's
+ * served-artifact cache, in-memory capping) keep per-process state that several workers would not
+ * share. `--workers cores` (or a number) scales the Delivery API across cores.
+ */
+function availableCores(): number {
+  const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, Math.min(MAX_WORKERS, cores));
 }
 
 function parseUpstream(value: string): URL | "off" {
@@ -210,6 +246,24 @@ export interface ResolveOptions {
 }
 
 /** Resolves and validates the service configuration. Throws DecisioningError(ODE_ERR_INVALID_OPTION). */
+/** The notification capacity and spool, and the worker count. */
+function deliverySettings(
+  get: (flag: string) => string | undefined,
+): Pick<ServerConfig, "notificationCapacity" | "notificationSpool" | "workers"> {
+  const capacity = get("notification-capacity");
+  const spool = get("notification-spool");
+  const workers = get("workers");
+  return {
+    notificationCapacity:
+      capacity === undefined
+        ? DEFAULT_NOTIFICATION_CAPACITY
+        : parseByteSize(capacity, "notification-capacity", 4096),
+    notificationSpool: spool === undefined ? undefined : path.resolve(spool),
+    workers:
+      workers === undefined ? 1 : workers === "cores" ? availableCores() : integer(workers, "workers", 1, MAX_WORKERS),
+  };
+}
+
 export function resolveServerConfig(
   flags: ConfigFlags,
   env: ConfigEnv,
@@ -283,6 +337,7 @@ export function resolveServerConfig(
       concurrency === undefined
         ? DEFAULT_NOTIFICATION_CONCURRENCY
         : integer(concurrency, "notification-concurrency", 1, 256),
+    ...deliverySettings(get),
     bodyLimit: bodyLimitText === undefined ? DEFAULT_BODY_LIMIT : parseByteSize(bodyLimitText),
     logLevel: logLevel as LogLevel,
     shutdownTimeout:

@@ -25,6 +25,8 @@ import type { ServerConfig } from "./config";
 import { clientLogger, createLogger, type PinoLogger } from "./logging";
 import { createServiceMetrics, type ServiceMetrics } from "./metrics";
 import { createOutboundFetch } from "./outbound";
+import { createConnectionDrain } from "./drain";
+import { createShutdown, notificationOptions } from "./lifecycle";
 import { mountRepository, type RepositoryMount } from "./repository-mount";
 
 export { buildApp, registerPlugin, type AppOptions, type DecisionClient, type ServicePlugin } from "./app";
@@ -38,6 +40,11 @@ export interface ServiceOptions {
   fetch?: FetchLike;
   /** Extra TargetClient options (tests: scheduler, telemetry, ...). */
   clientOptions?: Partial<ClientOptions>;
+  /**
+   * ms to wait for the client to be ready before listening (a cluster worker: the port is shared,
+   * so a worker still loading its artifact would take connections it cannot decide). Default 0.
+   */
+  readyBeforeListen?: number;
   /** Further APIs to serve beside the Delivery API (see ServicePlugin in ./app). */
   plugins?: readonly ServicePlugin<any>[];
   /** Serve the XCore repository too (`odd serve` always does; see src/server/repository-mount.ts). */
@@ -60,8 +67,11 @@ export interface Service {
   /** The bound address, e.g. http://127.0.0.1:8080. */
   readonly url: string;
   readonly port: number;
-  /** Graceful stop; idempotent. */
-  close(): Promise<void>;
+  /**
+   * Graceful stop; idempotent. Resolves to the process exit code: 0, or 3 when notifications were
+   * lost (neither sent nor spooled).
+   */
+  close(): Promise<number>;
 }
 
 function describeUpstream(upstream: ServerConfig["upstream"]): string {
@@ -76,7 +86,8 @@ async function createServiceAdmin(config: ServerConfig, options: ServiceOptions,
     publisher: {
       logger,
       // This service's own client decodes rules.bin with its organization id.
-      organizationIdFor: (tenant) => (tenant === config.client ? config.organizationId : `${tenant.toUpperCase()}@AdobeOrg`),
+      organizationIdFor: (tenant) =>
+        tenant === config.client ? config.organizationId : `${tenant.toUpperCase()}@AdobeOrg`,
     },
   });
   await admin.publishAll();
@@ -105,6 +116,7 @@ function createServiceClient(
 ) {
   const isFile = !/^https?:/i.test(config.artifact);
   const client = TargetClient.create({
+    ...notificationOptions(config),
     client: config.client,
     organizationId: config.organizationId,
     decisioningMethod: config.decisioningMethod,
@@ -147,7 +159,7 @@ function logListening(logger: PinoLogger, config: ServerConfig, url: string, por
   );
   if (config.upstream === "off") {
     logger.info(
-      "upstream is off: remote decisions fail and notifications are not delivered (counted as failed)",
+      "upstream is off: remote decisions fail; no notifications or telemetry are produced",
     );
   }
 }
@@ -186,27 +198,27 @@ export async function startService(config: ServerConfig, options: ServiceOptions
       })
     : undefined;
 
-  let closing: Promise<void> | undefined;
-  const shutdown = () =>
-    (closing ??= (async () => {
-      logger.info("shutting down: draining in-flight requests");
-      await app.close().catch((err: unknown) => logger.error({ err }, "closing the HTTP server failed"));
-      await repository?.close().catch((err: unknown) => logger.error({ err }, "closing the repository store failed"));
-      await admin.close().catch((err: unknown) => logger.error({ err }, "closing the admin store failed"));
-      const before = client.status().notifications;
-      await client.close().catch((err: unknown) => logger.error({ err }, "closing the client failed"));
-      await outbound.close().catch(() => undefined);
-      const after = client.status().notifications;
-      logger.info(
-        {
-          notificationsQueuedAtClose: before.queued,
-          notificationsSent: after.sentNotifications,
-          notificationsFailed: after.failedNotifications,
-        },
-        "stopped",
+  const connections = createConnectionDrain(app.server);
+  const shutdown = createShutdown({
+    app,
+    connections,
+    client,
+    outbound,
+    stores: [
+      ...(repository ? [{ name: "repository store", close: () => repository.close() }] : []),
+      { name: "admin store", close: () => admin.close() },
+    ],
+    logger,
+    timeout: config.shutdownTimeout,
+  });
+  if (options.readyBeforeListen) {
+    await client.ready({ timeout: options.readyBeforeListen }).catch((err: unknown) => {
+      logger.warn(
+        { code: (err as { code?: string }).code },
+        "not ready yet; listening anyway (/ready answers 503)",
       );
-    })());
-
+    });
+  }
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {

@@ -18,7 +18,24 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
     formatters: { level: (label) => ({ level: label }) },
     serializers: { err: pino.stdSerializers.err },
   };
-  return destination ? pino(options, destination) : pino(options);
+  return pino(options, destination ?? stdoutDestination());
+}
+
+/**
+ * stdout written asynchronously: lines logged while a write is in progress go out together in the
+ * next one, so logging under load costs one system call per burst instead of one per line. What is
+ * still buffered when the process exits is written synchronously on `exit`.
+ */
+function stdoutDestination(): pino.DestinationStream {
+  const destination = pino.destination({ dest: 1, sync: false });
+  process.once("exit", () => {
+    try {
+      destination.flushSync();
+    } catch {
+      // stdout closed or busy: nothing more can be done at exit
+    }
+  });
+  return destination;
 }
 
 const MAX_ARG_LENGTH = 500;

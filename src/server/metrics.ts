@@ -1,19 +1,31 @@
 /**
- * The service's metrics: decisions (by method and outcome) and their latency, the artifact (age,
- * version, downloads), remote calls, outbound HTTP, the notification queue and the HTTP server.
- * Artifact and notification figures are read from `client.status()` at scrape time, so they can
- * never drift from the client's own state; downloads are counted from the client's events.
+ * The service's metrics (prom-client): decisions (by method and outcome) and their latency, the
+ * artifact (age, version, downloads), remote calls, outbound HTTP, the notification queue and the
+ * HTTP server. Artifact and notification figures are read from `client.status()` at scrape time, so
+ * they can never drift from the client's own state; downloads are counted from the client's events.
+ *
+ * With `--workers N`, `render()` in a worker asks the primary for the whole cluster's figures
+ * (prom-client's AggregatorRegistry: counters and histograms summed, gauges summed or maxed as
+ * declared below), so any worker answers `/metrics` for all of them.
  */
+import cluster from "node:cluster";
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, prometheusContentType } from "prom-client";
 import type { ClientStatus, TargetClient } from "../client";
-import { Registry } from "./prometheus";
 
 export type DecisionOutcome = "ok" | "partial" | "error";
 export type OutboundEndpoint = "delivery" | "artifact" | "geo" | "other";
+
+export const PROMETHEUS_CONTENT_TYPE = prometheusContentType;
 
 /** Seconds; decisions are sub-millisecond on-device and up to the remote timeout in hybrid. */
 export const DECISION_BUCKETS = [
   0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
 ] as const;
+
+const METRICS_REQUEST = "odd:metrics-request";
+const METRICS_REPLY = "odd:metrics-reply";
+/** Longer than prom-client's own 5 s wait for every worker in the primary. */
+const CLUSTER_METRICS_TIMEOUT_MS = 6_000;
 
 export interface ServiceMetrics {
   readonly registry: Registry;
@@ -22,124 +34,324 @@ export interface ServiceMetrics {
   outbound(endpoint: OutboundEndpoint, outcome: string): void;
   httpRequest(route: string, method: string, status: number): void;
   inFlight(delta: 1 | -1): void;
-  render(): string;
+  /** The exposition text: this process's metrics, or the whole cluster's in a worker. */
+  render(): Promise<string>;
 }
 
 type StatusSource = Pick<TargetClient, "status" | "on">;
 
-/** Decision, remote-call, outbound and HTTP counters (updated by the request handlers). */
-function requestMetrics(r: Registry) {
-  return {
-    decisions: r.counter("odd_decisions_total", "Delivery requests decided, by decisioning method and outcome.", ["method", "outcome"]),
-    decisionErrors: r.counter("odd_decision_errors_total", "Delivery requests that failed, by error code.", ["code"]),
-    latency: r.histogram(
-      "odd_decision_duration_seconds",
-      "Time to decide one Delivery request (getOffers), by decisioning method.",
-      ["method"],
-      DECISION_BUCKETS,
-    ),
-    remote: r.counter(
-      "odd_remote_calls_total",
-      "Decisions that needed the upstream Delivery API (server-side or the remote part of hybrid), by outcome.",
-      ["outcome"],
-    ),
-    outbound: r.counter(
-      "odd_outbound_requests_total",
-      "HTTP requests made by the service (Delivery API, artifact, geo), by endpoint and outcome (status class or error).",
-      ["endpoint", "outcome"],
-    ),
-    http: r.counter("odd_http_requests_total", "HTTP requests served, by route, method and status code.", ["route", "method", "status"]),
-    httpInFlight: r.gauge("odd_delivery_requests_in_flight", "Delivery API requests being decided."),
-  };
+/** A counter in `registry` (for the API plugins that add their own series to /metrics). */
+export function counter(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: readonly string[] = [],
+): Counter {
+  return new Counter({ name, help, labelNames: [...labelNames], registers: [registry] });
 }
 
-/** Artifact gauges and counters: counted from client events, read from client status at collection. */
-function artifactMetrics(r: Registry, client: StatusSource, now: () => number) {
-  const loaded = r.gauge("odd_artifact_loaded", "1 when a decisioning artifact is loaded, else 0.");
-  const fresh = r.gauge("odd_artifact_fresh", "1 when the artifact is within maximumArtifactAge (or no limit is set).");
-  const age = r.gauge("odd_artifact_age_seconds", "Seconds since the artifact in use was retrieved or confirmed.");
-  const info = r.gauge("odd_artifact_info", "The artifact in use (value 1).", ["version", "generated_at", "source"]);
-  const downloads = r.counter("odd_artifact_downloads_total", "Artifact loads, by outcome.", ["outcome"]);
-  const updates = r.counter("odd_artifact_updates_total", "Times a new artifact replaced the one in use.");
-  const stale = r.counter("odd_artifact_stale_total", "Times the artifact was reported older than maximumArtifactAge.");
-  client.on("artifactDownloadSucceeded", () => downloads.inc({ outcome: "success" }));
-  client.on("artifactDownloadFailed", () => downloads.inc({ outcome: "failure" }));
-  client.on("artifactUpdated", () => updates.inc());
-  client.on("artifactStale", () => stale.inc());
-  downloads.inc({ outcome: "success" }, 0);
-  downloads.inc({ outcome: "failure" }, 0);
-  return (status: ClientStatus) => {
-    loaded.set(undefined, status.artifact ? 1 : 0);
-    fresh.set(undefined, status.fresh ? 1 : 0);
-    info.reset();
-    age.reset();
-    if (!status.artifact) return;
-    const a = status.artifact;
-    age.set(undefined, Math.max(0, now() - a.retrievedAt) / 1000);
-    info.set({ version: a.version, generated_at: a.generatedAt ?? "", source: a.source }, 1);
+/** Gauges and counters whose values are read from the client's status at scrape time. */
+function statusMetrics(registry: Registry, client: StatusSource, now: () => number): void {
+  let status: ClientStatus | undefined;
+  // The collects of one scrape that run in the same tick share one status().
+  const read = () => {
+    if (!status) {
+      status = client.status();
+      queueMicrotask(() => (status = undefined));
+    }
+    return status;
   };
+  const registers = [registry];
+  new Gauge({
+    name: "odd_artifact_loaded",
+    help: "1 when a decisioning artifact is loaded, else 0.",
+    registers,
+    aggregator: "min",
+    collect() {
+      this.set(read().artifact ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "odd_artifact_fresh",
+    help: "1 when the artifact is within maximumArtifactAge (or no limit is set).",
+    registers,
+    aggregator: "min",
+    collect() {
+      this.set(read().fresh ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "odd_artifact_age_seconds",
+    help: "Seconds since the artifact in use was retrieved or confirmed.",
+    registers,
+    aggregator: "max",
+    collect() {
+      this.reset();
+      const a = read().artifact;
+      if (a) this.set(Math.max(0, now() - a.retrievedAt) / 1000);
+    },
+  });
+  new Gauge({
+    name: "odd_artifact_info",
+    help: "The artifact in use (value 1).",
+    labelNames: ["version", "generated_at", "source"],
+    registers,
+    aggregator: "max",
+    collect() {
+      this.reset();
+      const a = read().artifact;
+      if (a) this.set({ version: a.version, generated_at: a.generatedAt ?? "", source: a.source }, 1);
+    },
+  });
+  notificationMetrics(registers, read);
+  new Gauge({
+    name: "odd_process_heap_used_bytes",
+    help: "V8 heap in use.",
+    registers,
+    collect() {
+      this.set(process.memoryUsage().heapUsed);
+    },
+  });
+  new Gauge({
+    name: "odd_process_resident_memory_bytes",
+    help: "Resident set size.",
+    registers,
+    collect() {
+      this.set(process.memoryUsage.rss());
+    },
+  });
 }
 
-/** Notification totals and queue gauges, read from client status at collection. */
-function notificationMetrics(r: Registry, client: StatusSource) {
-  const errors = r.counter("odd_notification_errors_total", "sendNotificationError events (a notification batch given up on).");
-  const notifications = r.counter(
-    "odd_notifications_total",
-    "Display/click notifications since start, by outcome: sent, failed (after retries), dropped (queue full).",
-    ["outcome"],
+function notificationMetrics(registers: Registry[], read: () => ClientStatus): void {
+  new Counter({
+    name: "odd_notifications_total",
+    help:
+      "Display/click notifications since start, by outcome: sent; failed (rejected or retries exhausted); " +
+      "dropped (queue at capacity); lost (unsent at shutdown, no spool); spooled (unsent at shutdown, saved).",
+    labelNames: ["outcome"],
+    registers,
+    collect() {
+      const n = read().notifications;
+      this.reset();
+      this.inc({ outcome: "sent" }, n.sentNotifications);
+      this.inc({ outcome: "failed" }, n.failedNotifications);
+      this.inc({ outcome: "dropped" }, n.dropped);
+      this.inc({ outcome: "lost" }, n.lostNotifications);
+      this.inc({ outcome: "spooled" }, n.spooledNotifications);
+    },
+  });
+  new Counter({
+    name: "odd_notification_requests_total",
+    help: "Notification requests since start, by outcome.",
+    labelNames: ["outcome"],
+    registers,
+    collect() {
+      const n = read().notifications;
+      this.reset();
+      this.inc({ outcome: "sent" }, n.sent);
+      this.inc({ outcome: "failed" }, n.failed);
+    },
+  });
+  const gauge = (
+    name: string,
+    help: string,
+    value: (s: ClientStatus) => number,
+    aggregator: "sum" | "max" = "sum",
+  ) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      aggregator,
+      collect() {
+        this.set(value(read()));
+      },
+    });
+  gauge("odd_notifications_queued", "Notifications waiting to be sent.", (s) => s.notifications.queued);
+  gauge(
+    "odd_notifications_queued_bytes",
+    "Estimated bytes of the notifications waiting.",
+    (s) => s.notifications.queuedBytes,
   );
-  const requests = r.counter("odd_notification_requests_total", "Notification requests since start, by outcome.", ["outcome"]);
-  const queued = r.gauge("odd_notifications_queued", "Notifications waiting to be sent.");
-  const inFlight = r.gauge("odd_notification_requests_in_flight", "Notification requests in flight.");
-  client.on("sendNotificationError", () => errors.inc());
-  return (n: ClientStatus["notifications"]) => {
-    notifications.setTotal({ outcome: "sent" }, n.sentNotifications);
-    notifications.setTotal({ outcome: "failed" }, n.failedNotifications);
-    notifications.setTotal({ outcome: "dropped" }, n.dropped);
-    requests.setTotal({ outcome: "sent" }, n.sent);
-    requests.setTotal({ outcome: "failed" }, n.failed);
-    queued.set(undefined, n.queued);
-    inFlight.set(undefined, n.inFlight);
-  };
+  gauge(
+    "odd_notification_requests_in_flight",
+    "Notification requests in flight.",
+    (s) => s.notifications.inFlight,
+  );
+  gauge(
+    "odd_notification_upstream_down",
+    "1 while notification sends fail and only retries go out.",
+    (s) => (s.notifications.upstreamDown ? 1 : 0),
+    "max",
+  );
 }
 
-/** Heap, resident memory and uptime of this process. */
-function processMetrics(r: Registry) {
-  const heap = r.gauge("odd_process_heap_used_bytes", "V8 heap in use.");
-  const rss = r.gauge("odd_process_resident_memory_bytes", "Resident set size.");
-  const uptime = r.gauge("odd_process_uptime_seconds", "Seconds since the process started.");
-  return () => {
-    const mem = process.memoryUsage();
-    heap.set(undefined, mem.heapUsed);
-    rss.set(undefined, mem.rss);
-    uptime.set(undefined, Math.round(process.uptime() * 1000) / 1000);
+/** In a cluster worker: asks the primary for the aggregated text (see serveClusterMetrics). */
+function clusterRender(local: () => Promise<string>): Promise<string> {
+  return new Promise((resolve) => {
+    const id = `${process.pid}-${Math.random().toString(36).slice(2)}`;
+    const onMessage = (message: { type?: string; id?: string; text?: string }) => {
+      if (message?.type !== METRICS_REPLY || message.id !== id) return;
+      done(message.text);
+    };
+    const timer = setTimeout(() => done(undefined), CLUSTER_METRICS_TIMEOUT_MS);
+    const done = (text: string | undefined) => {
+      clearTimeout(timer);
+      process.off("message", onMessage);
+      if (text !== undefined) resolve(text);
+      else void local().then((t) => resolve(`# cluster metrics unavailable; this worker only\n${t}`));
+    };
+    process.on("message", onMessage);
+    process.send?.({ type: METRICS_REQUEST, id });
+  });
+}
+
+/** In the primary: answers workers' metrics requests with the whole cluster's figures. */
+export function serveClusterMetrics(): void {
+  const aggregator = new AggregatorRegistry();
+  cluster.on("message", (worker, message: { type?: string; id?: string }) => {
+    if (message?.type !== METRICS_REQUEST) return;
+    aggregator.clusterMetrics().then(
+      (text) => worker.send({ type: METRICS_REPLY, id: message.id, text }),
+      () => worker.send({ type: METRICS_REPLY, id: message.id }),
+    );
+  });
+}
+
+/** Decision, remote-call, outbound, artifact-event and HTTP series (updated by handlers and events). */
+function requestMetrics(registry: Registry) {
+  const registers = [registry];
+  const decisions = new Counter({
+    name: "odd_decisions_total",
+    help: "Delivery requests decided, by decisioning method and outcome.",
+    labelNames: ["method", "outcome"],
+    registers,
+  });
+  const decisionErrors = new Counter({
+    name: "odd_decision_errors_total",
+    help: "Delivery requests that failed, by error code.",
+    labelNames: ["code"],
+    registers,
+  });
+  const latency = new Histogram({
+    name: "odd_decision_duration_seconds",
+    help: "Time to decide one Delivery request (getOffers), by decisioning method.",
+    labelNames: ["method"],
+    buckets: [...DECISION_BUCKETS],
+    registers,
+  });
+  const remote = new Counter({
+    name: "odd_remote_calls_total",
+    help: "Decisions that needed the upstream Delivery API (server-side or the remote part of hybrid), by outcome.",
+    labelNames: ["outcome"],
+    registers,
+  });
+  const outbound = new Counter({
+    name: "odd_outbound_requests_total",
+    help: "HTTP requests made by the service (Delivery API, artifact, geo), by endpoint and outcome (status class or error).",
+    labelNames: ["endpoint", "outcome"],
+    registers,
+  });
+  const downloads = new Counter({
+    name: "odd_artifact_downloads_total",
+    help: "Artifact loads, by outcome.",
+    labelNames: ["outcome"],
+    registers,
+  });
+  const updates = new Counter({
+    name: "odd_artifact_updates_total",
+    help: "Times a new artifact replaced the one in use.",
+    registers,
+  });
+  const stale = new Counter({
+    name: "odd_artifact_stale_total",
+    help: "Times the artifact was reported older than maximumArtifactAge.",
+    registers,
+  });
+  const notificationErrors = new Counter({
+    name: "odd_notification_errors_total",
+    help: "sendNotificationError events (a notification batch given up on).",
+    registers,
+  });
+  const http = new Counter({
+    name: "odd_http_requests_total",
+    help: "HTTP requests served, by route, method and status code.",
+    labelNames: ["route", "method", "status"],
+    registers,
+  });
+  const httpInFlight = new Gauge({
+    name: "odd_delivery_requests_in_flight",
+    help: "Delivery API requests being decided.",
+    registers,
+  });
+  return {
+    decisions,
+    decisionErrors,
+    latency,
+    remote,
+    outbound,
+    downloads,
+    updates,
+    stale,
+    notificationErrors,
+    http,
+    httpInFlight,
   };
 }
 
 export function createServiceMetrics(client: StatusSource, now: () => number = Date.now): ServiceMetrics {
-  const r = new Registry();
-  const m = requestMetrics(r);
-  const collectArtifact = artifactMetrics(r, client, now);
-  const collectNotifications = notificationMetrics(r, client);
-  const collectProcess = processMetrics(r);
-  m.httpInFlight.set(undefined, 0);
-  r.onCollect(() => {
-    const status: ClientStatus = client.status();
-    collectArtifact(status);
-    collectNotifications(status.notifications);
-    collectProcess();
-  });
-  return {
-    registry: r,
-    decision(method, outcome, seconds, code) {
-      m.decisions.inc({ method, outcome });
-      m.latency.observe({ method }, seconds);
-      if (code) m.decisionErrors.inc({ code });
+  const registry = new Registry();
+  const registers = [registry];
+  const {
+    decisions,
+    decisionErrors,
+    latency,
+    remote,
+    outbound,
+    downloads,
+    updates,
+    stale,
+    notificationErrors,
+    http,
+    httpInFlight,
+  } = requestMetrics(registry);
+  new Gauge({
+    name: "odd_process_uptime_seconds",
+    help: "Seconds since the process started.",
+    registers,
+    aggregator: "max",
+    collect() {
+      this.set(Math.round(process.uptime() * 1000) / 1000);
     },
-    remoteCall: (outcome) => m.remote.inc({ outcome }),
-    outbound: (endpoint, outcome) => m.outbound.inc({ endpoint, outcome }),
-    httpRequest: (route, method, status) => m.http.inc({ route, method, status: String(status) }),
-    inFlight: (delta) => m.httpInFlight.inc(undefined, delta),
-    render: () => r.render(),
+  });
+  statusMetrics(registry, client, now);
+
+  client.on("artifactDownloadSucceeded", () => downloads.inc({ outcome: "success" }));
+  client.on("artifactDownloadFailed", () => downloads.inc({ outcome: "failure" }));
+  client.on("artifactUpdated", () => updates.inc());
+  client.on("artifactStale", () => stale.inc());
+  client.on("sendNotificationError", () => notificationErrors.inc());
+  downloads.inc({ outcome: "success" }, 0);
+  downloads.inc({ outcome: "failure" }, 0);
+  httpInFlight.set(0);
+  if (cluster.isWorker) {
+    // Constructing an aggregator registers prom-client's answer to the primary's requests.
+    new AggregatorRegistry();
+    AggregatorRegistry.setRegistries([registry]);
+  }
+
+  const local = () => registry.metrics();
+  return {
+    registry,
+    decision(method, outcome, seconds, code) {
+      decisions.inc({ method, outcome });
+      latency.observe({ method }, seconds);
+      if (code) decisionErrors.inc({ code });
+    },
+    remoteCall: (outcome) => remote.inc({ outcome }),
+    outbound: (endpoint, outcome) => outbound.inc({ endpoint, outcome }),
+    httpRequest: (route, method, status) => http.inc({ route, method, status: String(status) }),
+    inFlight: (delta) => httpInFlight.inc(delta),
+    render: () => (cluster.isWorker && process.send ? clusterRender(local) : local()),
   };
 }

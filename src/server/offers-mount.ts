@@ -16,7 +16,8 @@ import type { CappingStore } from "../offers/core/capping/port";
 import { createMemoryProfileStore, parseProfileLines } from "../offers/core/profiles";
 import { createOfferRuntime } from "../offers/core/runtime";
 import type { PinoLogger } from "./logging";
-import type { Registry } from "./prometheus";
+import type { Registry } from "prom-client";
+import { counter } from "./metrics";
 
 export interface OffersMount {
   config: OfferConfig;
@@ -87,21 +88,25 @@ export async function mountOffers(
   mount: OffersMount,
 ): Promise<{ close(): Promise<void> }> {
   const { config, logger, registry } = mount;
-  const decisions = registry.counter(
+  const decisions = counter(
+    registry,
     "odd_offer_decisions_total",
     "Offer decision requests answered, by HTTP status.",
     ["status"],
   );
-  const cappingErrors = registry.counter(
+  const cappingErrors = counter(
+    registry,
     "odd_offer_capping_errors_total",
     "Capping counter store failures (capped offers then fail closed or open), by operation.",
     ["operation"],
   );
-  const conflicts = registry.counter(
+  const conflicts = counter(
+    registry,
     "odd_offer_capping_conflicts_total",
     "Cap reservations refused because another request took the last units first.",
   );
-  const syncErrors = registry.counter(
+  const syncErrors = counter(
+    registry,
     "odd_offer_catalog_sync_errors_total",
     "Failed polls of the repository change feed.",
   );

@@ -1,7 +1,9 @@
 /**
  * Signal handling for the service process: on SIGTERM or SIGINT, stop gracefully (stop accepting,
- * finish in-flight requests, close the client so queued notifications are sent) and exit 0. A
- * second signal, or a stop that exceeds the timeout, exits 1 at once.
+ * finish in-flight requests, close the client so queued notifications are sent) and exit with the
+ * code the stop resolves to (0, or 3 when notifications were lost). A second signal, or a stop that
+ * exceeds the timeout, exits 1 at once. A cluster worker does not escalate on a second signal: it
+ * gets the terminal's SIGINT and the primary's forwarded one, and the primary does the escalating.
  */
 import { systemScheduler, type Scheduler } from "../platform/scheduler";
 import type { PinoLogger } from "./logging";
@@ -17,10 +19,15 @@ export interface ShutdownOptions {
   scheduler?: Scheduler;
   /** Default the real process. */
   target?: Pick<NodeJS.Process, "on" | "removeListener">;
+  /** Whether a second signal exits 1 at once. Default true. */
+  escalate?: boolean;
 }
 
 /** Installs the handlers; returns a function that removes them. */
-export function installShutdownHandlers(stop: () => Promise<void>, options: ShutdownOptions): () => void {
+export function installShutdownHandlers(
+  stop: () => Promise<number | void>,
+  options: ShutdownOptions,
+): () => void {
   const { logger, timeout } = options;
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const target = options.target ?? process;
@@ -30,6 +37,7 @@ export function installShutdownHandlers(stop: () => Promise<void>, options: Shut
 
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
+      if (options.escalate === false) return;
       logger.warn({ signal }, "second signal: exiting without waiting");
       exit(1);
       return;
@@ -41,9 +49,9 @@ export function installShutdownHandlers(stop: () => Promise<void>, options: Shut
       exit(1);
     }, timeout);
     stop().then(
-      () => {
+      (code) => {
         timer.cancel();
-        exit(0);
+        exit(code ?? 0);
       },
       (err: unknown) => {
         timer.cancel();

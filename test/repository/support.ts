@@ -54,7 +54,7 @@ export async function startHarness(store: string, overrides: Partial<RepositoryC
     service,
     base,
     call: (method, path, options = {}) => call(base, method, path, options),
-    close: () => service.close(),
+    close: async () => void (await service.close()),
   };
 }
 

@@ -88,10 +88,11 @@ describe(`odd serve as a process (${cliInvocation().kind})`, () => {
     for (const line of text
       .trim()
       .split("\n")
-      .filter((l) => !l.startsWith("#")))
+      .filter((l) => l !== "" && !l.startsWith("#")))
       expect(line).toMatch(SAMPLE_LINE);
     expect(text).toContain('odd_decisions_total{method="on-device",outcome="ok"} 2');
     expect(text).toMatch(/odd_artifact_info\{version="1\.0\.0",generated_at="[^"]*",source="file"\} 1/);
+    // One process by default (--workers 1), so one download.
     expect(text).toContain('odd_artifact_downloads_total{outcome="success"} 1');
     expect(text).toMatch(/odd_notifications_queued [1-9]/);
     expect(text).toContain('odd_http_requests_total{route="/rest/v1/delivery",method="POST",status="413"} 1');

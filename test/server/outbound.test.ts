@@ -55,7 +55,10 @@ describe("outbound fetch", () => {
     expect(res.status).toBe(403);
     expect(JSON.parse(await res.text())).toMatchObject({ status: 403 });
     expect((await out.fetch("https://assets.adobetarget.com/v1/geo", { method: "GET" })).status).toBe(403);
-    const notification = JSON.stringify({ id: { tntId: "t" }, notifications: [{ id: "n", type: "display", timestamp: 1 }] });
+    const notification = JSON.stringify({
+      id: { tntId: "t" },
+      notifications: [{ id: "n", type: "display", timestamp: 1 }],
+    });
     expect((await out.fetch(DELIVERY, { method: "POST", body: notification })).status).toBe(204);
     expect(base.calls).toHaveLength(0);
     expect(counted).toEqual(["delivery:disabled", "geo:disabled", "delivery:discarded"]);

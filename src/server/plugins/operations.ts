@@ -4,7 +4,7 @@
  */
 import type { FastifyPluginAsync } from "fastify";
 import type { ServiceMetrics } from "../metrics";
-import { PROMETHEUS_CONTENT_TYPE } from "../prometheus";
+import { PROMETHEUS_CONTENT_TYPE } from "../metrics";
 import type { DecisionClient } from "./delivery";
 
 export interface OperationsPluginOptions {
@@ -43,6 +43,6 @@ export const operationsPlugin: FastifyPluginAsync<OperationsPluginOptions> = asy
     // gauge shows live memory. Without --expose-gc the parameter does nothing.
     const gc = (globalThis as { gc?: () => void }).gc;
     if ((request.query as Record<string, unknown> | undefined)?.gc === "1" && typeof gc === "function") gc();
-    return reply.type(PROMETHEUS_CONTENT_TYPE).send(o.metrics.render());
+    return reply.type(PROMETHEUS_CONTENT_TYPE).send(await o.metrics.render());
   });
 };

@@ -1,0 +1,126 @@
+/**
+ * The two comparison servers of `npm run bench:service`, each run as its own process:
+ *
+ * - `--kind floor`: fastify answering a canned Delivery response after parsing the body (the most
+ *   any service on this HTTP stack can do);
+ * - `--kind reference`: `@adobe/target-nodejs-sdk` deciding on-device from the bundled sample behind
+ *   the same fastify setup, its notifications sent to `--upstream` (the same stand-in as ours).
+ *
+ *   node --import tsx bench/service/servers.ts --kind floor|reference --port N [--upstream URL]
+ *
+ * Both use the service's fastify settings: any content type parsed as JSON, 1 MB body limit, no
+ * request logging.
+ */
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import Fastify from "fastify";
+import { Agent, fetch as undiciFetch } from "undici";
+import { ROOT } from "../lib/processes";
+
+const { values } = parseArgs({
+  options: {
+    kind: { type: "string" },
+    port: { type: "string", default: "0" },
+    upstream: { type: "string" },
+  },
+});
+
+const SAMPLE = JSON.parse(readFileSync(path.join(ROOT, "samples", "sample-artifact.json"), "utf8")) as {
+  meta: { clientCode: string; organizationId: string };
+};
+
+/** What our service answers for one `hero` execute (shape and size of a real decision). */
+const CANNED = {
+  status: 200,
+  requestId: "5a3e8f3fd3d94b1f8f0e8b1f8e2a9c11",
+  id: { tntId: "visitor" },
+  client: SAMPLE.meta.clientCode,
+  execute: {
+    mboxes: [
+      {
+        index: 1,
+        name: "hero",
+        options: [
+          {
+            type: "json",
+            content: { headline: "Decide in microseconds", cta: "Get started" },
+            responseTokens: {
+              "activity.id": 100001,
+              "activity.name": "Hero headline test",
+              "experience.id": 0,
+              "experience.name": "Control",
+              "offer.id": 10000100,
+              "option.id": 2,
+              "activity.decisioningMethod": "on-device",
+            },
+          },
+        ],
+        metrics: [{ eventToken: "S+tdMwctDDmcJ+1d60qgYQ==", selector: "#hero-cta", type: "click" }],
+      },
+    ],
+  },
+};
+
+type Decide = (body: Record<string, unknown>, sessionId: string | undefined) => Promise<unknown>;
+
+function referenceDecider(upstream: string): Promise<Decide> {
+  const Reference = createRequire(import.meta.url)("@adobe/target-nodejs-sdk");
+  const agent = new Agent({ keepAliveTimeout: 10_000, connections: 64 });
+  const fetchApi = (url: string, init: Record<string, unknown>) =>
+    undiciFetch(url, { ...init, dispatcher: agent });
+  const target = new URL(upstream);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("reference client not ready within 60 s")), 60_000);
+    const client = Reference.create({
+      client: SAMPLE.meta.clientCode,
+      organizationId: SAMPLE.meta.organizationId,
+      decisioningMethod: "on-device",
+      artifactPayload: SAMPLE,
+      pollingInterval: 0,
+      serverDomain: target.host,
+      secure: target.protocol === "https:",
+      fetchApi,
+      logger: { debug() {}, error() {} },
+      events: {
+        clientReady: () => {
+          clearTimeout(timer);
+          resolve(async (request, sessionId) => {
+            const result = await client.getOffers({ request, ...(sessionId ? { sessionId } : {}) });
+            return result.response;
+          });
+        },
+      },
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const kind = values.kind;
+  if (kind !== "floor" && kind !== "reference") throw new Error("--kind floor|reference");
+  if (kind === "reference" && !values.upstream) throw new Error("--upstream is required for the reference");
+  const decide: Decide = kind === "floor" ? async () => CANNED : await referenceDecider(values.upstream!);
+
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, return503OnClosing: true });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "string" }, app.getDefaultJsonParser("error", "error"));
+  app.get("/ready", async () => ({ ready: true }));
+  app.post("/rest/v1/delivery", async (request, reply) => {
+    const body = request.body;
+    if (typeof body !== "object" || body === null || Array.isArray(body)) {
+      return reply.code(400).send({ status: 400, code: "ODE_ERR_INVALID_REQUEST", message: "bad body" });
+    }
+    const sessionId = (request.query as Record<string, string | undefined>).sessionId;
+    return decide(body as Record<string, unknown>, sessionId);
+  });
+  await app.listen({ port: Number(values.port), host: "127.0.0.1" });
+  const stop = () => void app.close().then(() => process.exit(0));
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`servers: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
