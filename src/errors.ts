@@ -25,6 +25,9 @@ export const ERROR_CODES = {
   ODE_ERR_REMOTE_RESPONSE: "The Delivery API answered with a body that is not a valid response.",
   ODE_ERR_NOTIFICATION_FAILED: "A notification batch could not be delivered after all retries.",
   ODE_ERR_GEO_LOOKUP: "The IP-to-geo lookup failed (the decision continues without it).",
+  // Hardening (untrusted input and outbound calls)
+  ODE_ERR_CONDITION_BUDGET: "A rule condition exceeded its evaluation budget; the rule did not match.",
+  ODE_ERR_REDIRECT_REFUSED: "An HTTP call answered with a redirect (3xx); redirects are never followed.",
   ODE_ERR_INTERNAL: "An unexpected internal failure; please report it.",
 } as const;
 

@@ -11,7 +11,7 @@
  */
 import { DecisioningError } from "../errors";
 import type { Geo } from "../engine/types";
-import type { FetchLike, FetchResponseLike } from "../platform/http";
+import { isRedirect, type FetchLike, type FetchResponseLike } from "../platform/http";
 import type { Scheduler } from "../platform/scheduler";
 import { parseRetryAfter } from "../remote/retry";
 import { artifactTooLarge as tooLarge } from "./parse";
@@ -148,7 +148,7 @@ export function createHttpSource(opts: HttpSourceOptions): BuiltInSource {
         if (ctx.etag) headers["If-None-Match"] = ctx.etag;
         let res: FetchResponseLike;
         try {
-          res = await opts.fetch(location, { method: "GET", headers, signal: controller.signal });
+          res = await opts.fetch(location, { method: "GET", headers, signal: controller.signal, redirect: "manual" });
         } catch (err) {
           throw fail(err);
         }
@@ -200,6 +200,13 @@ function statusError(
   details: (extra?: Record<string, unknown>) => Record<string, unknown>,
 ): DecisioningError {
   const status = res.status;
+  if (isRedirect(res)) {
+    return new DecisioningError(
+      "ODE_ERR_REDIRECT_REFUSED",
+      `The artifact server answered ${status} (a redirect); redirects are not followed: configure the final artifactLocation`,
+      { status, recoverable: true, details: details() },
+    );
+  }
   if (status === 401 || status === 403) {
     return new DecisioningError(
       "ODE_ERR_ARTIFACT_AUTH",

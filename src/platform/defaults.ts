@@ -14,8 +14,9 @@ export function createDefaultFetch(): { fetch: FetchLike; close(): Promise<void>
     headersTimeout: 30_000,
     bodyTimeout: 30_000,
   });
+  // Redirects are never followed, whatever the caller asked: a 3xx is handed back as it is.
   const fetch: FetchLike = (url, init) =>
-    undiciFetch(url, { ...init, dispatcher: agent }) as unknown as ReturnType<FetchLike>;
+    undiciFetch(url, { ...init, redirect: "manual", dispatcher: agent }) as unknown as ReturnType<FetchLike>;
   return {
     fetch,
     close: async () => {

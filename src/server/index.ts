@@ -20,6 +20,7 @@ import { buildApp } from "./app";
 import type { ServerConfig } from "./config";
 import { clientLogger, createLogger, type PinoLogger } from "./logging";
 import { createServiceMetrics, type ServiceMetrics } from "./metrics";
+import { applyConnectionLimits } from "./limits";
 import { createOutboundFetch } from "./outbound";
 
 export { buildApp, type AppOptions, type DecisionClient } from "./app";
@@ -99,6 +100,10 @@ export async function startService(config: ServerConfig, options: ServiceOptions
     metrics,
     bodyLimit: config.bodyLimit,
   });
+
+  applyConnectionLimits(app.server, config, (count) =>
+    logger.warn({ refused: count, maxConnections: config.maxConnections }, "connection limit reached: connections refused"),
+  );
 
   let closing: Promise<void> | undefined;
   const shutdown = () =>
