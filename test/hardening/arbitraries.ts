@@ -156,6 +156,11 @@ export const condition: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
   ),
 })).node;
 
+/** A value nested 20,000 deep (built when drawn, so shrinking stays cheap). */
+const bomb: fc.Arbitrary<unknown> = fc.constantFrom("array", "object").map((kind) => nested(20_000, "x", kind as "array"));
+/** Option content: junk, sometimes a bomb. */
+const contentOrBomb: fc.Arbitrary<unknown> = fc.oneof({ weight: 8, arbitrary: junk }, { weight: 1, arbitrary: bomb });
+
 /** An artifact-shaped value: mostly valid structure, with junk and hostile parts. */
 export function artifactLike(base: Record<string, unknown>) {
   const rule = optionalRecord({
@@ -166,7 +171,7 @@ export function artifactLike(base: Record<string, unknown>) {
     consequence: maybe(
       optionalRecord({
         name: maybe(nastyString),
-        options: maybe(fc.array(maybe(optionalRecord({ type: maybe(fc.constantFrom("html", "json", "actions", "redirect")), content: junk, eventToken: maybe(nastyString) })), { maxLength: 2 })),
+        options: maybe(fc.array(maybe(optionalRecord({ type: maybe(fc.constantFrom("html", "json", "actions", "redirect")), content: contentOrBomb, eventToken: maybe(nastyString) })), { maxLength: 2 })),
         metrics: maybe(fc.array(maybe(optionalRecord({ type: maybe(fc.constantFrom("click", "display")), eventToken: maybe(nastyString) })), { maxLength: 2 })),
       }),
     ),
@@ -189,4 +194,29 @@ export function artifactLike(base: Record<string, unknown>) {
       { requiredKeys: [] },
     )
     .map((a) => ({ ...base, ...a }));
+}
+
+/** The base artifact with one part of one of its rules replaced by junk, a condition or a 20,000-deep bomb. */
+export function artifactMutation(base: Record<string, any>) {
+  const places = ["content", "consequenceKey", "ruleMeta", "condition", "metrics", "options", "artifactMeta"] as const;
+  return fc
+    .record({
+      place: fc.constantFrom(...places),
+      value: fc.oneof({ weight: 2, arbitrary: junk }, { weight: 1, arbitrary: condition }, { weight: 2, arbitrary: bomb }),
+      pick: fc.nat(),
+    })
+    .map(({ place, value, pick }) => {
+      const artifact = structuredClone(base);
+      const lists = Object.values<any[]>(artifact.rules.mboxes);
+      const list = lists[pick % lists.length]!;
+      const rule = list[pick % list.length];
+      if (place === "content") rule.consequence.options[0].content = value;
+      if (place === "consequenceKey") rule.consequence.extra = value;
+      if (place === "ruleMeta") rule.meta.extra = value;
+      if (place === "condition") rule.condition = value;
+      if (place === "metrics") rule.consequence.metrics = value;
+      if (place === "options") rule.consequence.options = value;
+      if (place === "artifactMeta") artifact.meta = value;
+      return artifact;
+    });
 }
