@@ -36,6 +36,7 @@ export async function startCapturedService(
   );
   const logger = createLogger(config.logLevel, sink);
   const service = await startService(config, { logger, ...options });
+  await service.client.ready({ timeout: 10_000 });
   return Object.assign(service, { lines });
 }
 
