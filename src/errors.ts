@@ -29,6 +29,8 @@ export const ERROR_CODES = {
   ODE_ERR_CONDITION_BUDGET: "A rule condition exceeded its evaluation budget; the rule did not match.",
   ODE_ERR_REDIRECT_REFUSED: "An HTTP call answered with a redirect (3xx); redirects are never followed.",
   ODE_ERR_INTERNAL: "An unexpected internal failure; please report it.",
+  // Storage and the XCore repository (src/storage, src/repository, src/server/auth.ts).
+  ODE_ERR_STORE_UNAVAILABLE: "The configured store (SQLite file or PostgreSQL server) cannot be opened or reached.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
