@@ -4,6 +4,7 @@
  * (ready, status, flush, close) and the callback style of getOffers.
  */
 import { DecisioningError, toDecisioningError } from "../errors";
+import { checkDeliveryInput } from "../guard/delivery-input";
 import { LOCATION_HINT_COOKIE_NAME, TARGET_COOKIE_NAME, visitorCookieName } from "../protocol/cookies";
 import type { NotificationQueue } from "../remote/notification-queue";
 import { createAttributes, withAttributeMboxes, type Attributes } from "./attributes";
@@ -131,6 +132,7 @@ export class TargetClient {
 
   async getAttributes(mboxNames: string[], options?: Partial<GetOffersOptions> | null): Promise<Attributes> {
     const opts = options && typeof options === "object" ? options : {};
+    checkDeliveryInput(opts); // before the request is extended with the attribute mboxes
     const base = opts.request ?? { context: { channel: "web" } };
     const request = withAttributeMboxes(base, Array.isArray(mboxNames) ? mboxNames : []);
     const result = await this.getOffers({ ...opts, request } as GetOffersOptions);

@@ -1,5 +1,6 @@
 import { computeAllocation, visitorIdForAllocation } from "./allocation";
 import type { CompiledArtifact, CompiledRule } from "./compile";
+import { DecisioningError } from "../errors";
 import { isTruthy } from "./conditions";
 import { createBaseContext, createRuleContext, type BaseContext } from "./context";
 import { remoteDependency, type RemoteDependency } from "./remote-dependency";
@@ -47,6 +48,8 @@ export interface Decision {
   dependency: RemoteDependency;
   /** Rules whose condition threw; they are treated as not matching (the reference rejects the call). */
   ruleErrors: number;
+  /** Rules whose condition exceeded its evaluation budget (ODE_ERR_CONDITION_BUDGET); counted in ruleErrors too. */
+  budgetExceeded: number;
 }
 
 /**
@@ -87,6 +90,8 @@ class DecisionRun {
   readonly #propertyToken: string | undefined;
   readonly #traceEnvelope: ReturnType<typeof createTraceEnvelope> | undefined;
   ruleErrors = 0;
+  /** Of ruleErrors, the conditions stopped by their evaluation budget. */
+  budgetExceeded = 0;
 
   constructor(
     private readonly compiled: CompiledArtifact,
@@ -125,8 +130,9 @@ class DecisionRun {
     let matched: boolean;
     try {
       matched = isTruthy(rule.condition(ruleContext));
-    } catch {
+    } catch (err) {
       this.ruleErrors++;
+      if (DecisioningError.is(err) && err.code === "ODE_ERR_CONDITION_BUDGET") this.budgetExceeded++;
       matched = false;
     }
     tracer?.traceRule(rule, ruleContext, matched);
@@ -304,5 +310,11 @@ export function decide(compiled: CompiledArtifact, request: DeliveryRequest, opt
   if (response.requestId === undefined) delete response.requestId;
   if (execute) response.execute = execute;
   if (prefetch) response.prefetch = prefetch;
-  return { response, notifications: runner.notifications, dependency, ruleErrors: runner.ruleErrors };
+  return {
+    response,
+    notifications: runner.notifications,
+    dependency,
+    ruleErrors: runner.ruleErrors,
+    budgetExceeded: runner.budgetExceeded,
+  };
 }

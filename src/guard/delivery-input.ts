@@ -9,11 +9,11 @@
  * here, so that valid requests decide exactly as the reference decides them.
  */
 import { DecisioningError } from "../errors";
-import { findBoundsViolation, type BoundsViolation } from "./json-bounds";
+import { findBoundsViolation, isWellFormedString, type BoundsViolation } from "./json-bounds";
 
 /**
- * Deepest nesting accepted in a request (the options object is level 0). Real Delivery requests
- * stay below 8 (`request.execute.mboxes[0].parameters.x`); 64 leaves room for nested custom data.
+ * Deepest nesting accepted in a request (the request object is level 0). Real Delivery requests
+ * stay below 8 (`execute.mboxes[0].parameters.x`); 64 leaves room for nested custom data.
  */
 export const MAX_REQUEST_DEPTH = 64;
 
@@ -37,6 +37,15 @@ function checkText(value: unknown, path: string): void {
   if (!isAbsent(value) && typeof value !== "string" && typeof value !== "number") {
     reject("type", path, `Invalid request: ${path} must be a string`);
   }
+  if (typeof value === "string" && !isWellFormedString(value)) {
+    reject("string", path, `Invalid request: ${path} is not well-formed UTF-16 (lone surrogate)`);
+  }
+}
+
+/** Depth, UTF-16 and JSON types of one data-carrying option (the request, the customer ids). */
+function checkData(value: unknown, path: string): void {
+  const violation = findBoundsViolation(value, { maxDepth: MAX_REQUEST_DEPTH, rootPath: path });
+  if (violation) fromViolation(violation);
 }
 
 function checkVisitorId(id: unknown): void {
@@ -65,11 +74,12 @@ function checkObjectField(owner: Record<string, unknown>, key: string, path: str
  * work. Throws ODE_ERR_INVALID_REQUEST with `details.reason` "depth" | "nodes" | "string" | "type".
  */
 export function checkDeliveryInput(options: unknown): void {
-  const violation = findBoundsViolation(options, { maxDepth: MAX_REQUEST_DEPTH });
-  if (violation) fromViolation(violation);
   if (!isRecord(options)) return; // the reference-compatible "Options map is required" comes later
+  // Only the data is walked: options also carry callbacks and objects such as an ECID Visitor.
   for (const key of TEXT_OPTIONS) checkText(options[key], `$.${key}`);
   checkObjectField(options, "customerIds", "$");
+  checkData(options.customerIds, "$.customerIds");
+  checkData(options.request, "$.request");
   const request = options.request;
   if (!isRecord(request)) return;
   checkVisitorId(request.id);
@@ -81,7 +91,15 @@ export function checkDeliveryInput(options: unknown): void {
       checkObjectField(request.context, key, "$.request.context");
     }
   }
-  if (!isAbsent(request.notifications) && !Array.isArray(request.notifications)) {
-    reject("type", "$.request.notifications", "Invalid request: request.notifications must be an array");
+  checkArray(request, "notifications", "$.request");
+  for (const mode of ["execute", "prefetch"]) {
+    const part = request[mode];
+    if (isRecord(part)) for (const key of ["mboxes", "views"]) checkArray(part, key, `$.request.${mode}`);
+  }
+}
+
+function checkArray(owner: Record<string, unknown>, key: string, path: string): void {
+  if (!isAbsent(owner[key]) && !Array.isArray(owner[key])) {
+    reject("type", `${path}.${key}`, `Invalid request: ${path.slice(2)}.${key} must be an array`);
   }
 }

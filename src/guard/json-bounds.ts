@@ -24,6 +24,8 @@ export interface JsonBounds {
   maxNodes?: number;
   /** Reject strings and keys that are not well-formed UTF-16 (a lone surrogate). Default true. */
   wellFormedStrings?: boolean;
+  /** How the walked value is named in paths (default `$`, e.g. `$.request` for a part of a larger value). */
+  rootPath?: string;
 }
 
 interface Frame {
@@ -52,19 +54,14 @@ function printable(key: string | number): string {
 }
 
 /** `$.a.b[0]`, keeping the first and last segments of a long path. */
-function pathOf(frame: Frame): string {
+function pathOf(frame: Frame, root: string): string {
   const keys: (string | number)[] = [];
   for (let f: Frame | undefined = frame; f && f.key !== undefined; f = f.parent) keys.push(f.key);
   keys.reverse();
-  if (keys.length <= MAX_PATH_SEGMENTS) return `$${keys.map(printable).join("")}`;
+  if (keys.length <= MAX_PATH_SEGMENTS) return `${root}${keys.map(printable).join("")}`;
   const head = keys.slice(0, MAX_PATH_SEGMENTS / 2).map(printable).join("");
   const tail = keys.slice(-MAX_PATH_SEGMENTS / 2).map(printable).join("");
-  return `$${head}…(${keys.length - MAX_PATH_SEGMENTS} more)…${tail}`;
-}
-
-function violation(reason: BoundsViolationReason, frame: Frame, message: string): BoundsViolation {
-  const path = pathOf(frame);
-  return { reason, path, message: `${message} at ${path}` };
+  return `${root}${head}…(${keys.length - MAX_PATH_SEGMENTS} more)…${tail}`;
 }
 
 /**
@@ -74,6 +71,11 @@ function violation(reason: BoundsViolationReason, frame: Frame, message: string)
  */
 export function findBoundsViolation(value: unknown, bounds: JsonBounds): BoundsViolation | undefined {
   const checkStrings = bounds.wellFormedStrings !== false;
+  const root = bounds.rootPath ?? "$";
+  const violation = (reason: BoundsViolationReason, frame: Frame, message: string): BoundsViolation => {
+    const path = pathOf(frame, root);
+    return { reason, path, message: `${message} at ${path}` };
+  };
   const maxNodes = bounds.maxNodes ?? Number.POSITIVE_INFINITY;
   const stack: Frame[] = [{ value, depth: 0, parent: undefined, key: undefined }];
   let visited = 0;

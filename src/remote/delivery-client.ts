@@ -10,7 +10,7 @@ import { DecisioningError } from "../errors";
 import type { DeliveryRequest, DeliveryResponse } from "../protocol/delivery";
 import { DELIVERY_PATH, EDGE_CLUSTER_PREFIX, TARGET_HOST_SUFFIX } from "../protocol/endpoints";
 import type { SafeLogger } from "../logger";
-import type { FetchLike, FetchResponseLike } from "../platform/http";
+import { isRedirect, type FetchLike, type FetchResponseLike } from "../platform/http";
 import type { Scheduler } from "../platform/scheduler";
 import { isValidCluster } from "../protocol/cookies";
 import { randomId } from "../platform/ids";
@@ -121,6 +121,26 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/**
+ * The error for a non-2xx answer. A redirect is refused, never followed (calls are made with
+ * `redirect: "manual"`): it would re-send visitor ids and context to a host nobody configured.
+ * Only statuses that may succeed later are recoverable (retried).
+ */
+function statusError(res: FetchResponseLike, text: string, details: Record<string, unknown>): DecisioningError {
+  const status = res.status;
+  if (isRedirect(res)) {
+    return new DecisioningError("ODE_ERR_REDIRECT_REFUSED", `The Delivery API answered ${status} (a redirect); redirects are not followed`, {
+      status,
+      details: { ...details, status },
+    });
+  }
+  return new DecisioningError("ODE_ERR_HTTP_STATUS", `The Delivery API answered with status ${status}`, {
+    status,
+    recoverable: isRetryableStatus(status),
+    details: { ...details, status, body: excerpt(text) },
+  });
+}
+
 const perf = (globalThis as { performance?: { now(): number } }).performance;
 
 export function createDeliveryClient(o: DeliveryClientOptions): DeliveryClient {
@@ -161,7 +181,7 @@ export function createDeliveryClient(o: DeliveryClientOptions): DeliveryClient {
       if (signal.aborted) throw abortReason(signal);
       let res: FetchResponseLike;
       try {
-        res = await race(Promise.resolve().then(() => fetch(url, { method: "POST", headers, body, signal })));
+        res = await race(Promise.resolve().then(() => fetch(url, { method: "POST", headers, body, signal, redirect: "manual" })));
       } catch (err) {
         if (signal.aborted) throw abortReason(signal);
         const error = new DecisioningError("ODE_ERR_NETWORK", `Delivery API request to ${host} failed: ${messageOf(err)}`, {
@@ -227,13 +247,8 @@ export function createDeliveryClient(o: DeliveryClientOptions): DeliveryClient {
       } catch {
         if (signal.aborted) throw abortReason(signal);
       }
-      const retryable = isRetryableStatus(status);
-      const error = new DecisioningError("ODE_ERR_HTTP_STATUS", `The Delivery API answered with status ${status}`, {
-        status,
-        recoverable: retryable,
-        details: { host, status, body: excerpt(text), attempts: attempt + 1 },
-      });
-      if (!retryable) throw error;
+      const error = statusError(res, text, { host, attempts: attempt + 1 });
+      if (!error.recoverable) throw error;
       await backoff(attempt, error, parseRetryAfter(res.headers.get("retry-after"), scheduler.now()));
     }
   }
@@ -320,7 +335,7 @@ export function createDeliveryClient(o: DeliveryClientOptions): DeliveryClient {
       );
       pendingNotifies.add(abort);
       Promise.resolve()
-        .then(() => fetch(url, { method: "POST", headers, body }))
+        .then(() => fetch(url, { method: "POST", headers, body, redirect: "manual" }))
         .then(
           async (res) => {
             const status = res.status;
@@ -331,14 +346,7 @@ export function createDeliveryClient(o: DeliveryClientOptions): DeliveryClient {
               // the status is what matters for a notification
             }
             if (status >= 200 && status < 300) return finish(undefined, status);
-            const retryable = isRetryableStatus(status);
-            finish(
-              new DecisioningError("ODE_ERR_HTTP_STATUS", `The Delivery API answered with status ${status}`, {
-                status,
-                recoverable: retryable,
-                details: { host, status, body: excerpt(text) },
-              }),
-            );
+            finish(statusError(res, text, { host }));
           },
           (err: unknown) =>
             finish(

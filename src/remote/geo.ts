@@ -207,7 +207,7 @@ export function createGeoResolver(o: GeoResolverOptions): GeoResolver {
       }
       const headers: Record<string, string> = {};
       if (ip !== UNKNOWN_IP_ADDRESS) headers[FORWARDED_FOR_HEADER] = ip;
-      const res = await race(Promise.resolve().then(() => fetch(endpoint, { method: "GET", headers, signal })));
+      const res = await race(Promise.resolve().then(() => fetch(endpoint, { method: "GET", headers, signal, redirect: "manual" })));
       if (res.status < 200 || res.status >= 300) {
         throw new DecisioningError("ODE_ERR_GEO_LOOKUP", `Geo lookup answered with status ${res.status}`, {
           status: res.status,

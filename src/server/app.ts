@@ -13,6 +13,7 @@ import type { TargetClient } from "../client";
 import type { GetOffersResult } from "../client";
 import type { DeliveryRequest } from "../protocol/delivery";
 import { DecisioningError, toDecisioningError } from "../errors";
+import { checkDeliveryInput } from "../guard/delivery-input";
 import type { DecisioningMethod } from "../client";
 import { DELIVERY_PATH } from "../protocol/endpoints";
 import { httpError, toHttpError, type HttpError } from "./http-errors";
@@ -62,6 +63,16 @@ function listHeader(names: readonly string[]): string {
 function sendError(reply: FastifyReply, error: HttpError): FastifyReply {
   if (error.retryAfter !== undefined) reply.header("retry-after", String(error.retryAfter));
   return reply.code(error.status).type("application/json; charset=utf-8").send(error.body);
+}
+
+/** How forwarding the notifications of a request with a decision ended: undefined when delivered. */
+async function failureOf(forwarding: Promise<unknown>): Promise<DecisioningError | undefined> {
+  try {
+    await forwarding;
+    return undefined;
+  } catch (err) {
+    return toDecisioningError(err);
+  }
 }
 
 function hasDecisionWork(request: Record<string, unknown>): boolean {
@@ -186,6 +197,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
     sessionId: string | undefined,
     reply: FastifyReply,
   ) {
+    // The whole body (decision part and notifications) is checked before any work: a bad
+    // notification must not be answered 400 after the decision's impressions were queued.
+    checkDeliveryInput({ request: body, ...(sessionId !== undefined ? { sessionId } : {}) });
     const { notifications, ...rest } = body;
     const withSession = sessionId !== undefined ? { sessionId } : {};
     // Notifications (e.g. at.js click and display events) are forwarded through the client's queue.
@@ -217,13 +231,16 @@ export function buildApp(options: AppOptions): FastifyInstance {
       meta.decisioningMethod === "server-side" ||
       (meta.decisioningMethod === "hybrid" && (meta.remoteMboxes.length > 0 || meta.remoteViews.length > 0));
     if (wentRemote) metrics.remoteCall(meta.remoteError ? "error" : "ok");
-    if (forwarding) await forwarding;
+    const forwardingError = forwarding ? await failureOf(forwarding) : undefined;
     reply.header(HEADER_METHOD, meta.decisioningMethod);
     reply.header(HEADER_REMOTE_MBOXES, listHeader(meta.remoteMboxes));
     reply.header(HEADER_REMOTE_VIEWS, listHeader(meta.remoteViews));
     if (meta.artifact) reply.header(HEADER_ARTIFACT_VERSION, encodeURIComponent(meta.artifact.version));
-    // Hybrid: the remote part failed and only the local part is answered.
-    if (meta.remoteError) reply.header(HEADER_REMOTE_ERROR, meta.remoteError.code);
+    // The remote part (hybrid remote items, or forwarding the notifications) failed: the decision
+    // is answered anyway. Its impressions are queued already; a 502 would make the caller retry
+    // and count them twice.
+    const remoteError = meta.remoteError?.code ?? forwardingError?.code;
+    if (remoteError) reply.header(HEADER_REMOTE_ERROR, remoteError);
     return result.response;
   }
 

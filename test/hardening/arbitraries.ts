@@ -220,3 +220,34 @@ export function artifactMutation(base: Record<string, any>) {
       return artifact;
     });
 }
+
+/** Well-formed Delivery requests (the kind real callers send), so fuzzing also reaches decisions. */
+export function validRequest(mboxNames: readonly string[], viewNames: readonly string[]) {
+  const text = fc.string({ maxLength: 10 });
+  const params = fc.dictionary(fc.oneof(fc.constantFrom("a", "color", "__proto__", "a.b"), text), text, { maxKeys: 3 });
+  const mbox = fc.record({ name: fc.constantFrom(...mboxNames, ""), index: fc.nat(10), parameters: params }, { requiredKeys: ["name"] });
+  return fc.record(
+    {
+      id: fc.record({ tntId: fc.constantFrom("t1", "t2.35_0", "t3.28_0"), thirdPartyId: text }, { requiredKeys: [] }),
+      context: fc.record(
+        {
+          channel: fc.constant("web"),
+          userAgent: text,
+          address: fc.record({ url: fc.constantFrom("https://a.example/sale", "http://x", "not a url", "") }),
+          geo: fc.record({ city: text, countryCode: text, latitude: fc.double({ noNaN: true }) }, { requiredKeys: [] }),
+        },
+        { requiredKeys: [] },
+      ),
+      execute: fc.record({ mboxes: fc.array(mbox, { minLength: 1, maxLength: 3 }), pageLoad: fc.constant({}) }, { requiredKeys: [] }),
+      prefetch: fc.record(
+        {
+          mboxes: fc.array(mbox, { minLength: 1, maxLength: 2 }),
+          views: fc.array(fc.record({ name: fc.constantFrom(...viewNames, "") }, { requiredKeys: [] }), { minLength: 1, maxLength: 2 }),
+        },
+        { requiredKeys: [] },
+      ),
+      notifications: fc.array(fc.record({ id: text, type: fc.constantFrom("display", "click"), timestamp: fc.nat(), mbox: fc.record({ name: fc.constantFrom(...mboxNames) }) }), { maxLength: 2 }),
+    },
+    { requiredKeys: [] },
+  );
+}

@@ -60,7 +60,7 @@ afterAll(async () => {
   reference.stop();
 });
 
-describe.skip("empty names decide as in the reference (phase 2: src/client/request)", () => {
+describe("empty names decide as in the reference ", () => {
   for (const [name, request] of REQUESTS) {
     it(name, async () => {
       const input = { request: { requestId: "req-1", id: { tntId: "visitor-1" }, context: { channel: "web", address: { url: "https://a.example/sale" } }, ...(request as object) }, sessionId: "s1" };

@@ -76,7 +76,8 @@ describe("checkDeliveryInput", () => {
         notifications: [{}],
       },
     });
-    checkDeliveryInput({ request: { context: nested(MAX_REQUEST_DEPTH - 3, 1, "object") } });
+    checkDeliveryInput({ request: { context: nested(MAX_REQUEST_DEPTH - 2, 1, "object") } });
+    checkDeliveryInput({ request: {}, callback: () => 1, visitor: { getState: () => ({}) } });
     checkDeliveryInput(undefined);
     checkDeliveryInput({ request: null });
   });

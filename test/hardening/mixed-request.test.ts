@@ -24,7 +24,7 @@ const mixed = {
   notifications: [{ id: "n1", type: "click", timestamp: Date.now(), mbox: { name: "hero" }, tokens: ["token-1"] }],
 };
 
-describe.skip("a mixed execute + notifications request (phase 2: src/server app)", () => {
+describe("a mixed execute + notifications request ", () => {
   it("answers the local decision with x-odd-remote-error when the upstream fails", async () => {
     upstream = await startStub((_hit, res) => json(res, 503, { message: "down" }));
     service = await startCapturedService(
