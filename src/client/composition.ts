@@ -31,6 +31,7 @@ export function createRuntime(input: ClientOptions): ClientRuntime {
     closing: undefined,
     firstArtifactMeta: undefined,
     serverSideReady: false,
+    conditionsOverBudget: 0,
   };
   const common = { fetch: http.fetch, scheduler, logger: log };
   const runtime: ClientRuntime = {

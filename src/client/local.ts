@@ -100,6 +100,7 @@ export function decideLocally(
  */
 function reportRuleErrors(rt: ClientRuntime, decision: { ruleErrors: number; budgetExceeded: number }): void {
   if (decision.budgetExceeded > 0) {
+    rt.state.conditionsOverBudget += decision.budgetExceeded;
     rt.log.warn(
       `${decision.budgetExceeded} rule condition(s) exceeded their evaluation budget and did not match (ODE_ERR_CONDITION_BUDGET)`,
     );

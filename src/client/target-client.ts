@@ -23,6 +23,8 @@ export interface ClientStatus {
   artifact?: ArtifactFreshness;
   fresh: boolean;
   notifications: ReturnType<NotificationQueue["stats"]>;
+  /** Rule conditions stopped by their evaluation budget since start (those rules did not match). */
+  conditionsOverBudget?: number;
 }
 
 const INTERNAL = Symbol("TargetClient.internal");
@@ -95,6 +97,7 @@ export class TargetClient {
       ...(loaded ? { artifact: artifactFreshness(loaded, scheduler.now()) } : {}),
       fresh: manager ? manager.isFresh(scheduler.now()) : true,
       notifications: queue.stats(),
+      conditionsOverBudget: state.conditionsOverBudget,
     };
   }
 

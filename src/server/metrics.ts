@@ -79,6 +79,10 @@ export function createServiceMetrics(client: StatusSource, now: () => number = D
     "odd_notification_errors_total",
     "sendNotificationError events (a notification batch given up on).",
   );
+  const overBudget = r.counter(
+    "odd_rule_conditions_over_budget_total",
+    "Rule conditions stopped by their evaluation budget (those rules did not match).",
+  );
   const notifications = r.counter(
     "odd_notifications_total",
     "Display/click notifications since start, by outcome: sent, failed (after retries), dropped (queue full).",
@@ -121,6 +125,7 @@ export function createServiceMetrics(client: StatusSource, now: () => number = D
       artifactAge.set(undefined, Math.max(0, now() - a.retrievedAt) / 1000);
       artifactInfo.set({ version: a.version, generated_at: a.generatedAt ?? "", source: a.source }, 1);
     }
+    overBudget.setTotal(undefined, status.conditionsOverBudget ?? 0);
     const n = status.notifications;
     notifications.setTotal({ outcome: "sent" }, n.sentNotifications);
     notifications.setTotal({ outcome: "failed" }, n.failedNotifications);

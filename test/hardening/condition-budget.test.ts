@@ -9,7 +9,12 @@ import { TargetClient } from "../../src/index";
 import { CONDITION_BUDGET, compileCondition } from "../../src/engine/conditions";
 import { DecisioningError } from "../../src/errors";
 import { anArtifact, urlContains } from "../../src/testing/index";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { CLIENT, ORG, memoryLogger } from "../client/support";
+import { postDelivery } from "../server/support";
+import { startCapturedService } from "./support";
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 /** Doubles an array `n` times: 2^n elements (2^20 ≈ 1M: slow but finishing without a budget). */
@@ -79,6 +84,7 @@ describe("a costly rule does not match (client)", () => {
     // A condition that is true when evaluated to the end (2^20 elements, about a second of work
     // before the budget existed).
     artifact.rules.mboxes.hero[0].condition = { "!!": [doubling(20)] };
+    const { lines, logger } = memoryLogger();
     const client = TargetClient.create({
       client: CLIENT,
       organizationId: ORG,
@@ -86,11 +92,35 @@ describe("a costly rule does not match (client)", () => {
       artifactPayload: artifact,
       targetLocationHint: "28",
       pollingInterval: 0,
-      logger: memoryLogger().logger,
+      logger,
     });
     clients.push(client);
     await client.ready({ timeout: 2000 });
     const result = await client.getOffers({ request: { execute: { mboxes: [{ name: "hero", index: 1 }] } } });
     expect(result.response.execute!.mboxes![0]!.options![0]!.content).toEqual({ hero: "default" });
+    // Counted and logged (one warn line for the decision).
+    expect(client.status().conditionsOverBudget).toBe(1);
+    expect(lines.filter((l) => l.startsWith("warn") && l.includes("ODE_ERR_CONDITION_BUDGET"))).toHaveLength(1);
+  });
+
+  it("the service counts it in odd_rule_conditions_over_budget_total", async () => {
+    const artifact = anArtifact({ client: "demo", organizationId: "DEMO@AdobeOrg" })
+      .abActivity({ id: 8, name: "Bomb", mbox: "hero", experiences: [{ name: "Only", json: { hero: 1 } }] })
+      .build() as any;
+    artifact.rules.mboxes.hero[0].condition = { "!!": [doubling(30)] };
+    const dir = mkdtempSync(path.join(tmpdir(), "odd-budget-"));
+    const file = path.join(dir, "rules.json");
+    writeFileSync(file, JSON.stringify(artifact));
+    const service = await startCapturedService({ artifact: file, method: "on-device", upstream: "off" });
+    try {
+      const res = await postDelivery(service.url, { execute: { mboxes: [{ name: "hero", index: 1 }] } });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+      const metrics = await (await fetch(`${service.url}/metrics`)).text();
+      expect(metrics).toMatch(/^odd_rule_conditions_over_budget_total 1$/m);
+    } finally {
+      await service.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

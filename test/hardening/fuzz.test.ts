@@ -61,7 +61,7 @@ async function outcome(p: Promise<unknown>): Promise<"ok" | DecisioningError> {
 const upstreamFetch = (): FetchLike =>
   fakeFetch({ "POST https://": () => json({ status: 200, execute: { mboxes: [] } }), "GET https://": () => json({}) });
 
-describe("fuzz: the client API (enabled in phase 2 with the request guard wired in)", () => {
+describe("fuzz: the client API", () => {
   let client: TargetClient;
   beforeAll(async () => {
     client = TargetClient.create({
@@ -109,7 +109,7 @@ describe("fuzz: the client API (enabled in phase 2 with the request guard wired 
   });
 });
 
-describe("fuzz: the service (enabled in phase 2 with the request guard wired in)", () => {
+describe("fuzz: the service", () => {
   let service: CapturedService;
   beforeAll(async () => {
     service = await startCapturedService({ method: "on-device", upstream: "off" }, {}, "error");

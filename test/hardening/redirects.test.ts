@@ -106,7 +106,7 @@ describe("the service's Delivery API calls (decisions, notifications, location-h
 });
 
 describe("the library with a caller's fetchApi that follows redirects by default", () => {
-  it("sends redirect: manual, so the caller's fetch does not follow either (phase 2: src/remote)", async () => {
+  it("sends redirect: manual, so the caller's fetch does not follow either", async () => {
     const { foreign, redirector } = await redirectPair(307);
     const fetchApi = ((url: string, init: any) =>
       undiciFetch(url.replace(/^https?:\/\/[^/]+/, redirector.url), init)) as unknown as FetchLike;

@@ -46,7 +46,7 @@ const request = { execute: { mboxes: [{ name: "hero", index: 1 }] } };
 const nowS = () => Math.ceil(Date.now() / 1000);
 
 describe("client-wide cluster", () => {
-  it("a visitor's cookie cluster does not move later visitors (phase 2: src/client)", async () => {
+  it("a visitor's cookie cluster does not move later visitors", async () => {
     const { client, hosts } = serverSideClient();
     await client.ready();
     const cookie = `session#s1#${nowS() + 1800}|PC#visitor-a.35_0#${nowS() + 60000}`;
