@@ -7,7 +7,7 @@ import { DecisioningError } from "../errors";
 import type { Geo } from "../protocol/delivery";
 import { GEO_ENDPOINT } from "../protocol/endpoints";
 import type { SafeLogger } from "../logger";
-import type { FetchLike } from "../platform/http";
+import { isRedirect, type FetchLike } from "../platform/http";
 import type { Scheduler } from "../platform/scheduler";
 import { abortReason } from "../primitives/retry";
 
@@ -208,6 +208,11 @@ export function createGeoResolver(o: GeoResolverOptions): GeoResolver {
       const headers: Record<string, string> = {};
       if (ip !== UNKNOWN_IP_ADDRESS) headers[FORWARDED_FOR_HEADER] = ip;
       const res = await race(Promise.resolve().then(() => fetch(endpoint, { method: "GET", headers, signal, redirect: "manual" })));
+      if (isRedirect(res)) {
+        throw new DecisioningError("ODE_ERR_REDIRECT_REFUSED", `Geo lookup answered ${res.status} (a redirect); redirects are not followed`, {
+          status: res.status,
+        });
+      }
       if (res.status < 200 || res.status >= 300) {
         throw new DecisioningError("ODE_ERR_GEO_LOOKUP", `Geo lookup answered with status ${res.status}`, {
           status: res.status,

@@ -122,6 +122,30 @@ describe("the library with a caller's fetchApi that follows redirects by default
     const error = await rejectionOf(client.getOffers({ request: { execute: { mboxes: [{ name: "hero", index: 1 }] } } }));
     expect(error.code).toBe("ODE_ERR_REDIRECT_REFUSED");
     expect(foreign.hits).toEqual([]);
-    void hybridArtifact;
+  });
+
+  it("the geo lookup does not follow either; the decision goes on without geo", async () => {
+    const { foreign, redirector } = await redirectPair(302);
+    const fetchApi = ((url: string, init: any) =>
+      undiciFetch(url.replace(/^https?:\/\/[^/]+/, redirector.url), init)) as unknown as FetchLike;
+    const client = TargetClient.create({
+      client: CLIENT,
+      organizationId: ORG,
+      decisioningMethod: "on-device",
+      artifactPayload: hybridArtifact({ geoTargetingEnabled: true }),
+      targetLocationHint: "28",
+      pollingInterval: 0,
+      fetchApi,
+      logger: memoryLogger().logger,
+    });
+    clients.push(client);
+    await client.ready({ timeout: 5000 });
+    const result = await client.getOffers({
+      request: { context: { geo: { ipAddress: "203.0.113.7" } }, execute: { mboxes: [{ name: "local-one", index: 1 }] } },
+    });
+    expect(result.response.execute!.mboxes![0]!.options![0]!.content).toEqual({ from: "local" });
+    await client.flush().catch(() => undefined);
+    expect(redirector.hits.some((h) => h.method === "GET")).toBe(true);
+    expect(foreign.hits).toEqual([]);
   });
 });
