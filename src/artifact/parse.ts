@@ -6,7 +6,7 @@
  * the content of options is the engine's business).
  */
 import { DecisioningError } from "../errors";
-import { findBoundsViolation } from "../guard/json-bounds";
+import { findBoundsViolation } from "../primitives/json-bounds";
 import { SUPPORTED_ARTIFACT_MAJOR_VERSION, type Artifact, artifactMajorVersion } from "./schema";
 
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);

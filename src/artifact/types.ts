@@ -3,10 +3,10 @@ import type { TelemetryEntry } from "../protocol/delivery";
 import type { SafeLogger } from "../logger";
 import type { FetchLike } from "../platform/http";
 import type { Scheduler } from "../platform/scheduler";
-import type { BackoffOptions } from "./backoff";
+import type { BackoffOptions } from "../primitives/backoff";
 import type { ArtifactCacheStorage } from "./cache";
 import type { Artifact } from "./schema";
-import type { ArtifactSource, ArtifactSourceKind } from "./source";
+import type { ArtifactSource, ArtifactSourceKind, BuiltInSource, FileSourceOptions } from "./source";
 
 /** One artifact in use: immutable; a new object replaces it on every change. */
 export interface LoadedArtifact<T> {
@@ -58,6 +58,10 @@ export interface ArtifactManagerOptions<T> {
   fetch: FetchLike;
   scheduler: Scheduler;
   logger: SafeLogger;
+  /** Reads file locations (path or file:// URL); absent on runtimes without a filesystem. */
+  fileSource?: (options: FileSourceOptions) => BuiltInSource;
+  /** Storage for an `artifactCache` given as a directory path; absent on runtimes without a filesystem. */
+  directoryStorage?: (dir: string) => ArtifactCacheStorage;
   /** Builds the engine's compiled form; may throw a DecisioningError (e.g. unknown operator). */
   compile: (artifact: Artifact) => T;
   emit: (type: string, payload: Record<string, unknown>) => void;

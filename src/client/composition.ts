@@ -6,7 +6,7 @@
 import { createArtifactManager } from "../artifact/manager";
 import { compileArtifact, type CompiledArtifact } from "../engine/compile";
 import { createSafeLogger, type SafeLogger } from "../logger";
-import { createDefaultFetch, performanceNow } from "../platform/defaults";
+import { performanceNow } from "../platform/defaults";
 import { systemScheduler, type Scheduler } from "../platform/scheduler";
 import type { Geo, TelemetryEntry } from "../protocol/delivery";
 import { createDeliveryClient } from "../remote/delivery-client";
@@ -15,16 +15,17 @@ import { createNotificationQueue } from "../remote/notification-queue";
 import { createTelemetryStore, type TelemetryStore } from "../remote/telemetry";
 import { EventHub } from "./events";
 import { resolveOptions, type ClientOptions, type ResolvedOptions } from "./options";
+import type { ClientPlatform } from "./platform";
 import { sendNotificationBatch } from "./remote-calls";
 import { usesArtifact, type ClientRuntime, type ClientState } from "./runtime";
 
-/** Validates the options (throwing for what cannot be defaulted) and creates every part. */
-export function createRuntime(input: ClientOptions): ClientRuntime {
+/** Validates the options (throwing for what cannot be defaulted) and creates every part on `platform`. */
+export function createRuntime(input: ClientOptions, platform: ClientPlatform): ClientRuntime {
   const log = createSafeLogger(input && typeof input === "object" ? input.logger : undefined);
   const options = resolveOptions(input, log);
   const events = new EventHub(log, options.events as Record<string, unknown> | undefined);
   const scheduler = options.scheduler ?? systemScheduler;
-  const http = options.fetchApi ? { fetch: options.fetchApi, close: undefined } : createDefaultFetch();
+  const http = options.fetchApi ? { fetch: options.fetchApi, close: undefined } : platform.createFetch();
   const telemetry = createTelemetryStore({ enabled: options.telemetryEnabled });
   const state: ClientState = {
     locationHint: options.targetLocationHint,
@@ -73,7 +74,7 @@ export function createRuntime(input: ClientOptions): ClientRuntime {
       onError: (error, payload) => events.emit("sendNotificationError", { notification: { request: payload }, error }),
     }),
     manager: usesArtifact(options.decisioningMethod)
-      ? createManager(options, { ...common, events, telemetry })
+      ? createManager(options, { ...common, events, telemetry, platform })
       : undefined,
     state,
   };
@@ -86,6 +87,7 @@ interface ManagerPorts {
   logger: SafeLogger;
   events: EventHub;
   telemetry: TelemetryStore;
+  platform: ClientPlatform;
 }
 
 function createManager(o: ResolvedOptions, ports: ManagerPorts) {
@@ -105,6 +107,8 @@ function createManager(o: ResolvedOptions, ports: ManagerPorts) {
     artifactCache: o.artifactCache,
     watchFile: o.watchArtifactFile,
     fetch: ports.fetch,
+    fileSource: ports.platform.fileSource,
+    directoryStorage: ports.platform.directoryStorage,
     scheduler: ports.scheduler,
     logger: ports.logger,
     compile: compileArtifact,

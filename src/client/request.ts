@@ -9,7 +9,7 @@ import type {
   VisitorId,
 } from "../protocol/delivery";
 import { DecisioningError } from "../errors";
-import { checkDeliveryInput } from "../guard/delivery-input";
+import { checkDeliveryInput } from "./request-guard";
 import type { SafeLogger } from "../logger";
 
 /**
@@ -36,7 +36,7 @@ function invalidRequest(message: string): DecisioningError {
 }
 
 /**
- * Depth, UTF-16 and types first (src/guard: a coded rejection instead of a crash further on),
+ * Depth, UTF-16 and types first (src/client/request-guard.ts and src/primitives/json-bounds.ts: a coded rejection instead of a crash further on),
  * then the reference's own checks and messages.
  */
 export function validateGetOffersOptions(options: unknown): void {

@@ -4,7 +4,8 @@
  * (ready, status, flush, close) and the callback style of getOffers.
  */
 import { DecisioningError, toDecisioningError } from "../errors";
-import { checkDeliveryInput } from "../guard/delivery-input";
+import { checkDeliveryInput } from "./request-guard";
+import { withTimeout } from "../primitives/abort";
 import { LOCATION_HINT_COOKIE_NAME, TARGET_COOKIE_NAME, visitorCookieName } from "../protocol/cookies";
 import type { NotificationQueue } from "../remote/notification-queue";
 import { createAttributes, withAttributeMboxes, type Attributes } from "./attributes";
@@ -13,6 +14,7 @@ import { closeRuntime, createRuntime, startRuntime } from "./composition";
 import { safeCall } from "./events";
 import type { ClientOptions, DecisioningMethod, EventListener } from "./options";
 import * as pipeline from "./pipeline";
+import { webPlatform, type ClientPlatform } from "./platform";
 import { artifactFreshness, type ArtifactFreshness, type GetOffersResult } from "./result";
 import type { ClientRuntime } from "./runtime";
 
@@ -42,16 +44,19 @@ export class TargetClient {
     return visitorCookieName(organizationId);
   }
 
+  /** The runtime's ports. A web platform here; the Node entry's subclass (./node) sets Node's. */
+  protected static platform: ClientPlatform = webPlatform;
+
   /** Creates a client synchronously; readiness is signalled by `clientReady` and `ready()`. */
   static create(options: ClientOptions): TargetClient {
-    return new TargetClient(INTERNAL, options);
+    return new this(INTERNAL, options);
   }
 
   readonly #rt: ClientRuntime;
 
   constructor(token: symbol, options: ClientOptions) {
     if (token !== INTERNAL) throw new Error("Please use TargetClient.create static method instead");
-    this.#rt = createRuntime(options);
+    this.#rt = createRuntime(options, (new.target as typeof TargetClient).platform);
     startRuntime(this.#rt, () => pipeline.pingLocationHint(this.#rt));
   }
 
@@ -68,22 +73,12 @@ export class TargetClient {
     const timeout = options.timeout ?? rt.options.maximumWaitReady;
     const readyPromise = rt.manager.whenReady().then(() => undefined);
     if (timeout === undefined) return readyPromise;
-    return new Promise<void>((resolve, reject) => {
-      const timer = rt.scheduler.setTimeout(
-        () => reject(new DecisioningError("ODE_ERR_READY_TIMEOUT", `The client was not ready within ${timeout} ms`)),
-        timeout,
-      );
-      readyPromise.then(
-        () => {
-          timer.cancel();
-          resolve();
-        },
-        (err) => {
-          timer.cancel();
-          reject(err);
-        },
-      );
-    });
+    return withTimeout(
+      readyPromise,
+      rt.scheduler,
+      timeout,
+      () => new DecisioningError("ODE_ERR_READY_TIMEOUT", `The client was not ready within ${timeout} ms`),
+    );
   }
 
   /** Current state: readiness, the artifact in use and its age, the notification queue. */

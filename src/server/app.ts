@@ -13,7 +13,7 @@ import type { TargetClient } from "../client";
 import type { GetOffersResult } from "../client";
 import type { DeliveryRequest } from "../protocol/delivery";
 import { DecisioningError, toDecisioningError } from "../errors";
-import { checkDeliveryInput } from "../guard/delivery-input";
+import { checkDeliveryInput } from "../client/request-guard";
 import type { DecisioningMethod } from "../client";
 import { DELIVERY_PATH } from "../protocol/endpoints";
 import { httpError, toHttpError, type HttpError } from "./http-errors";

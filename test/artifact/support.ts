@@ -3,8 +3,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { fetch as undiciFetch } from "undici";
 import { vi } from "vitest";
+import { createDirectoryStorage } from "../../src/artifact/directory-storage";
+import { createFileSource } from "../../src/artifact/file-source";
 import { createArtifactManager, type ArtifactManagerOptions } from "../../src/artifact/manager";
-import { ManualScheduler } from "../../src/platform/scheduler";
+import { ManualScheduler } from "../support/manual-scheduler";
 import type { TelemetryEntry } from "../../src/protocol/delivery";
 import { DecisioningError } from "../../src/errors";
 import { createSafeLogger, type SafeLogger } from "../../src/logger";
@@ -219,6 +221,8 @@ export function setup(
     compile,
     emit: events.emit,
     recordTelemetry: (e) => telemetry.push(e),
+    fileSource: createFileSource,
+    directoryStorage: createDirectoryStorage,
     ...overrides,
   });
   return { manager, events, telemetry, logs, compile, scheduler };

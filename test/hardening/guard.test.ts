@@ -1,8 +1,8 @@
-/** The bounded walk and the request checks of src/guard, on their own. */
+/** The bounded walk and the request checks of src/client/request-guard.ts and src/primitives/json-bounds.ts, on their own. */
 import { describe, expect, it } from "vitest";
 import { DecisioningError } from "../../src/errors";
-import { checkDeliveryInput, MAX_REQUEST_DEPTH } from "../../src/guard/delivery-input";
-import { findBoundsViolation, isWellFormedString } from "../../src/guard/json-bounds";
+import { checkDeliveryInput, MAX_REQUEST_DEPTH } from "../../src/client/request-guard";
+import { findBoundsViolation, isWellFormedString } from "../../src/primitives/json-bounds";
 import { nested } from "./arbitraries";
 
 function rejection(fn: () => void): DecisioningError {

@@ -9,7 +9,7 @@
  * here, so that valid requests decide exactly as the reference decides them.
  */
 import { DecisioningError } from "../errors";
-import { findBoundsViolation, isWellFormedString, type BoundsViolation } from "./json-bounds";
+import { findBoundsViolation, isWellFormedString, type BoundsViolation } from "../primitives/json-bounds";
 
 /**
  * Deepest nesting accepted in a request (the request object is level 0). Real Delivery requests
