@@ -8,7 +8,7 @@
  * - statuses become coded errors: 401/403 → ODE_ERR_ARTIFACT_AUTH (not recoverable), anything
  *   else but 200/304 → ODE_ERR_HTTP_STATUS (recoverable), with `Retry-After` in details.retryAfterMs;
  *   a redirect (3xx) is never followed → ODE_ERR_REDIRECT_REFUSED
- * - geo from the CDN's response headers (spec §7 mapping) and the fetch time for telemetry
+ * - geo from the CDN's `x-geo-*` response headers (src/protocol/geo.ts) and the fetch time for telemetry
  */
 import { DecisioningError } from "../errors";
 import { isRedirect, type FetchLike, type FetchResponseLike } from "../platform/http";
