@@ -38,6 +38,9 @@ export const ERROR_CODES = {
     "A decision request names an unknown or inactive activity or placement, or an itemCount out of range (HTTP 422).",
   ODE_ERR_CAPPING_UNAVAILABLE:
     "The capping counter store could not be reached; capped offers fail closed or open as configured.",
+  // Hardening (untrusted input and outbound calls)
+  ODE_ERR_CONDITION_BUDGET: "A rule condition exceeded its evaluation budget; the rule did not match.",
+  ODE_ERR_REDIRECT_REFUSED: "An HTTP call answered with a redirect (3xx); redirects are never followed.",
   ODE_ERR_INTERNAL: "An unexpected internal failure; please report it.",
   // Notification delivery (service helper): what the queue gave up without a send failure.
   ODE_ERR_NOTIFICATION_DROPPED:

@@ -6,11 +6,12 @@
  * - `maximumArtifactSize` enforced from Content-Length before reading, then on the bytes read
  *   (streaming when the response exposes a body stream, so an endless body is cut off early)
  * - statuses become coded errors: 401/403 → ODE_ERR_ARTIFACT_AUTH (not recoverable), anything
- *   else but 200/304 → ODE_ERR_HTTP_STATUS (recoverable), with `Retry-After` in details.retryAfterMs
+ *   else but 200/304 → ODE_ERR_HTTP_STATUS (recoverable), with `Retry-After` in details.retryAfterMs;
+ *   a redirect (3xx) is never followed → ODE_ERR_REDIRECT_REFUSED
  * - geo from the CDN's `x-geo-*` response headers (src/protocol/geo.ts) and the fetch time for telemetry
  */
 import { DecisioningError } from "../errors";
-import type { FetchLike, FetchResponseLike } from "../platform/http";
+import { isRedirect, type FetchLike, type FetchResponseLike } from "../platform/http";
 import type { Scheduler } from "../platform/scheduler";
 import { createDeadline } from "../primitives/abort";
 import { parseRetryAfter } from "../primitives/retry";
@@ -118,7 +119,7 @@ async function download(opts: HttpSourceOptions, ctx: ArtifactLoadContext, detai
     if (ctx.etag) headers["If-None-Match"] = ctx.etag;
     let res: FetchResponseLike;
     try {
-      res = await opts.fetch(location, { method: "GET", headers, signal: deadline.signal });
+      res = await opts.fetch(location, { method: "GET", headers, signal: deadline.signal, redirect: "manual" });
     } catch (err) {
       throw fail(err);
     }
@@ -163,6 +164,13 @@ function describe(err: Error): string {
 
 function statusError(res: FetchResponseLike, now: number, details: Details): DecisioningError {
   const status = res.status;
+  if (isRedirect(res)) {
+    return new DecisioningError(
+      "ODE_ERR_REDIRECT_REFUSED",
+      `The artifact server answered ${status} (a redirect); redirects are not followed: configure the final artifactLocation`,
+      { status, recoverable: true, details: details() },
+    );
+  }
   if (status === 401 || status === 403) {
     return new DecisioningError(
       "ODE_ERR_ARTIFACT_AUTH",

@@ -6,9 +6,19 @@
  * the content of options is the engine's business).
  */
 import { DecisioningError } from "../errors";
+import { findBoundsViolation } from "../primitives/json-bounds";
 import { SUPPORTED_ARTIFACT_MAJOR_VERSION, type Artifact, artifactMajorVersion } from "./schema";
 
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+/**
+ * Deepest nesting accepted anywhere in an artifact. A condition at the compiler's own limit (200
+ * operator levels, two JSON levels each) stays below it; a 20,000-level option content, which
+ * would make every decision for its mbox overflow the stack, does not.
+ */
+export const MAX_ARTIFACT_DEPTH = 512;
+/** Most values walked in one artifact (a 50 MiB JSON text holds fewer; bounds shared sub-objects of a payload). */
+export const MAX_ARTIFACT_VALUES = 25_000_000;
 
 /** The error for an artifact above `maximumArtifactSize` (size may be a lower bound when streaming). */
 export function artifactTooLarge(size: number, limit: number, location: string): DecisioningError {
@@ -62,6 +72,9 @@ function checkOptionalArray(owner: Record<string, unknown>, key: string, where: 
  * Checks the shape the engine relies on and the major version. Returns the same object (typed);
  * never copies or mutates it.
  *
+ * - every part (rules, option content, consequence keys, meta, …) nested deeper than
+ *   {@link MAX_ARTIFACT_DEPTH}, a string or key that is not well-formed UTF-16, or a function,
+ *   symbol or bigint in a payload object → ODE_ERR_ARTIFACT_INVALID (`details.reason`, `details.path`)
  * - not an object → ODE_ERR_ARTIFACT_INVALID; `version` not a string → ODE_ERR_ARTIFACT_INVALID
  * - major version ≠ 1 → ODE_ERR_ARTIFACT_VERSION_UNSUPPORTED
  * - `rules` not an object, `rules.mboxes`/`rules.views` not objects, a rule list not an array, a rule
@@ -71,6 +84,12 @@ function checkOptionalArray(owner: Record<string, unknown>, key: string, where: 
  */
 export function validateArtifact(value: unknown): Artifact {
   if (!isRecord(value)) throw invalid("the top level is not a JSON object");
+  const violation = findBoundsViolation(value, { maxDepth: MAX_ARTIFACT_DEPTH, maxNodes: MAX_ARTIFACT_VALUES });
+  if (violation) {
+    throw new DecisioningError("ODE_ERR_ARTIFACT_INVALID", `Invalid artifact: ${violation.message}`, {
+      details: { reason: violation.reason, path: violation.path },
+    });
+  }
   if (typeof value.version !== "string") throw invalid("version is missing or not a string");
   const major = artifactMajorVersion(value.version);
   if (major !== SUPPORTED_ARTIFACT_MAJOR_VERSION) {

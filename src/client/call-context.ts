@@ -15,6 +15,12 @@ export interface CallContext {
   now: number;
   deviceId: string | undefined;
   cluster: string | undefined;
+  /**
+   * The cluster came from this visitor (the tntId suffix in their mbox cookie, or a per-call
+   * targetLocationHint), not from the client: the edgeHost answered to this call must then not
+   * become the client's location hint, or one visitor would move every later visitor's traffic.
+   */
+  clusterFromVisitor: boolean;
   sessionId: string;
   /** The session id came from the mbox cookie or the sessionId option (not generated here). */
   sessionSupplied: boolean;
@@ -35,11 +41,18 @@ export function createCallContext(
   locationHint: string | undefined,
 ): CallContext {
   const cookies = parseTargetCookie(options.targetCookie, now);
-  const hint = options.targetLocationHint || locationHint;
-  const cluster = clusterFromTntId(cookies.PC) ?? (hint || undefined);
+  const visitorCluster = clusterFromTntId(cookies.PC) ?? (options.targetLocationHint || undefined);
+  const cluster = visitorCluster ?? (locationHint || undefined);
   const supplied = cookies.session || (options.sessionId ? String(options.sessionId) : "");
   const sessionId = supplied || randomId();
-  return { now, deviceId: cookies.PC, cluster, sessionId, sessionSupplied: supplied !== "" };
+  return {
+    now,
+    deviceId: cookies.PC,
+    cluster,
+    clusterFromVisitor: visitorCluster !== undefined,
+    sessionId,
+    sessionSupplied: supplied !== "",
+  };
 }
 
 /** The SDK's `customerIds` map (`{ code: id | { id, authState } }`) as Delivery API customer ids. */

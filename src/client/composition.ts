@@ -32,6 +32,7 @@ export function createRuntime(input: ClientOptions, platform: ClientPlatform): C
     closing: undefined,
     firstArtifactMeta: undefined,
     serverSideReady: false,
+    conditionsOverBudget: 0,
   };
   const common = { fetch: http.fetch, scheduler, logger: log };
   const runtime: ClientRuntime = {

@@ -89,10 +89,25 @@ export function decideLocally(
     traceArtifact: validated.trace !== undefined ? traceArtifact(rt, loaded) : undefined,
     ...(dependency ? { dependency } : {}),
   });
-  if (decision.ruleErrors > 0)
-    rt.log.debug(`${decision.ruleErrors} rule condition(s) threw and did not match`);
+  reportRuleErrors(rt, decision);
   queueNotifications(rt, validated, call, options, decision.notifications);
   return decision.response;
+}
+
+/**
+ * One line per decision, whatever the number of rules: conditions stopped by their evaluation
+ * budget are a problem of the artifact worth a warning; other throwing conditions are the
+ * reference's behaviour for odd request data (debug).
+ */
+function reportRuleErrors(rt: ClientRuntime, decision: { ruleErrors: number; budgetExceeded: number }): void {
+  if (decision.budgetExceeded > 0) {
+    rt.state.conditionsOverBudget += decision.budgetExceeded;
+    rt.log.warn(
+      `${decision.budgetExceeded} rule condition(s) exceeded their evaluation budget and did not match (ODE_ERR_CONDITION_BUDGET)`,
+    );
+  }
+  const others = decision.ruleErrors - decision.budgetExceeded;
+  if (others > 0) rt.log.debug(`${others} rule condition(s) threw and did not match`);
 }
 
 /** Records the telemetry entry of a local decision. */

@@ -39,12 +39,14 @@ export function assertOpen(rt: ClientRuntime): void {
   if (rt.state.closing) throw new DecisioningError("ODE_ERR_CLOSED", "The client is closed");
 }
 
-/** Assembles the result; an answer from an edge host makes its cluster the client's location hint. */
+/**
+ * Assembles the result. The edge host that answered a call the client routed itself becomes the
+ * client's location hint; a visitor's cookie or per-call hint, and the edgeHost answered to a call
+ * it routed, stay with that call (the reference makes both sticky for every later visitor).
+ */
 function finish(rt: ClientRuntime, input: ResultInput): GetOffersResult {
   const { result, edgeCluster } = assembleResult(input, rt.options.organizationId, rt.scheduler.now());
-  // Only the server's edgeHost makes a cluster sticky for the whole client; a hint that came from
-  // one visitor's cookie or call must not reroute every later call (the reference lets it).
-  if (edgeCluster) rt.state.locationHint = edgeCluster;
+  if (edgeCluster && !input.call.clusterFromVisitor) rt.state.locationHint = edgeCluster;
   return result;
 }
 

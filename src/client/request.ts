@@ -9,6 +9,7 @@ import type {
   VisitorId,
 } from "../protocol/delivery";
 import { DecisioningError } from "../errors";
+import { checkDeliveryInput } from "./request-guard";
 import type { SafeLogger } from "../logger";
 
 /**
@@ -35,7 +36,12 @@ function invalidRequest(message: string): DecisioningError {
   return new DecisioningError("ODE_ERR_INVALID_REQUEST", message);
 }
 
+/**
+ * Depth, UTF-16 and types first (src/client/request-guard.ts and src/primitives/json-bounds.ts: a coded rejection instead of a crash further on),
+ * then the reference's own checks and messages.
+ */
 export function validateGetOffersOptions(options: unknown): void {
+  checkDeliveryInput(options);
   if (isEmptyObject(options)) throw invalidRequest("Options map is required");
   const request = (options as { request?: unknown }).request;
   if (isEmptyObject(request)) throw invalidRequest("Request object is required");
@@ -55,6 +61,7 @@ export function validateGetOffersOptions(options: unknown): void {
 }
 
 export function validateSendNotificationsOptions(options: unknown, telemetryPending: boolean): void {
+  checkDeliveryInput(options);
   if (isEmptyObject(options)) throw invalidRequest("Options map is required");
   const request = (options as { request?: unknown }).request;
   if (isEmptyObject(request)) throw invalidRequest("Request object is required");
@@ -90,13 +97,25 @@ function normalizeDetails(value: unknown): RequestDetails {
   return isObject(value) ? pick<RequestDetails>(value, DETAIL_KEYS) : {};
 }
 
+/**
+ * One log line for every item a request drops, whatever their number (the reference logs one line
+ * per item: a request of 45,000 invalid mboxes wrote 45,000 lines): the first item and a count.
+ */
+function logDropped(log: SafeLogger, message: string, dropped: readonly unknown[]): void {
+  if (dropped.length === 0) return;
+  if (dropped.length === 1) log.error(message, dropped[0]);
+  else log.error(message, dropped[0], `(and ${dropped.length - 1} more: ${dropped.length} in this request)`);
+}
+
 function normalizeMboxes(mboxes: unknown, log: SafeLogger): MboxRequest[] | undefined {
   if (!nonEmptyArray(mboxes)) return undefined;
+  const dropped: unknown[] = [];
   const valid = mboxes.filter((m) => {
     const ok = !isEmptyObject(m) && nonEmptyString((m as MboxRequest).name);
-    if (!ok) log.error("Mbox validation failed for", m);
+    if (!ok) dropped.push(m);
     return ok;
   }) as MboxRequest[];
+  logDropped(log, "Mbox validation failed for", dropped);
   const result = valid.map((m, position) => ({
     ...normalizeDetails(m),
     name: m.name,
@@ -110,7 +129,8 @@ function normalizeViews(views: unknown): ViewRequest[] | undefined {
   return views.map((v) => {
     const view = isObject(v) ? v : {};
     const out: ViewRequest = normalizeDetails(view);
-    if (nonEmptyString(view.name)) out.name = view.name;
+    // Any name is kept, "" included, as the reference keeps it (it then counts as a remote view).
+    if (view.name !== undefined && view.name !== null) out.name = view.name as string;
     if (nonEmptyString(view.key)) out.key = view.key;
     return out;
   });
@@ -119,6 +139,7 @@ function normalizeViews(views: unknown): ViewRequest[] | undefined {
 function normalizeNotifications(notifications: unknown, log: SafeLogger): Notification[] | undefined {
   if (!nonEmptyArray(notifications)) return undefined;
   const out: Notification[] = [];
+  const dropped: unknown[] = [];
   for (const n of notifications) {
     const ok =
       !isEmptyObject(n) &&
@@ -126,7 +147,7 @@ function normalizeNotifications(notifications: unknown, log: SafeLogger): Notifi
       typeof (n as Notification).timestamp === "number" &&
       ((n as Notification).type === "display" || (n as Notification).type === "click");
     if (!ok) {
-      log.error("Notification validation failed for", n);
+      dropped.push(n);
       continue;
     }
     const src = n as Notification;
@@ -138,6 +159,7 @@ function normalizeNotifications(notifications: unknown, log: SafeLogger): Notifi
     if (!isEmptyObject(src.pageLoad)) item.pageLoad = src.pageLoad;
     out.push(item);
   }
+  logDropped(log, "Notification validation failed for", dropped);
   return out.length > 0 ? out : undefined;
 }
 
@@ -220,7 +242,8 @@ export function normalizeRequest(request: DeliveryRequest, inputs: VisitorInputs
   if (!isEmptyObject(request.execute)) {
     const e = request.execute as Record<string, unknown>;
     const mboxes = normalizeMboxes(e.mboxes, log);
-    if (isObject(e.pageLoad) || mboxes) {
+    // As in the reference, an execute whose mboxes were all dropped stays (answered `execute: {}`).
+    if (isObject(e.pageLoad) || nonEmptyArray(e.mboxes)) {
       out.execute = {};
       if (isObject(e.pageLoad)) out.execute.pageLoad = normalizeDetails(e.pageLoad);
       if (mboxes) out.execute.mboxes = mboxes;
@@ -230,7 +253,7 @@ export function normalizeRequest(request: DeliveryRequest, inputs: VisitorInputs
     const p = request.prefetch as Record<string, unknown>;
     const mboxes = normalizeMboxes(p.mboxes, log);
     const views = normalizeViews(p.views);
-    if (isObject(p.pageLoad) || mboxes || views) {
+    if (isObject(p.pageLoad) || nonEmptyArray(p.mboxes) || views) {
       out.prefetch = {};
       if (isObject(p.pageLoad)) out.prefetch.pageLoad = normalizeDetails(p.pageLoad);
       if (views) out.prefetch.views = views;

@@ -128,7 +128,7 @@ export interface ResultInput {
   request: DeliveryRequest;
   response: DeliveryResponse;
   /** The call's session id and edge cluster (see CallContext). */
-  call: { sessionId: string; cluster: string | undefined };
+  call: { sessionId: string; cluster: string | undefined; clusterFromVisitor?: boolean };
   method: DecisioningMethod;
   /** What the artifact could not decide; undefined when no artifact was consulted. */
   dependency: RemoteDependency | undefined;

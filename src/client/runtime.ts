@@ -44,6 +44,8 @@ export interface ClientState {
   firstArtifactMeta: Record<string, unknown> | undefined;
   /** A server-side client is ready once the event loop turned (as the reference signals it). */
   serverSideReady: boolean;
+  /** Rule conditions stopped by their evaluation budget since start (ODE_ERR_CONDITION_BUDGET). */
+  conditionsOverBudget: number;
 }
 
 /** On-device and hybrid clients need an artifact; server-side clients do not. */

@@ -4,6 +4,7 @@
  * (ready, status, flush, close) and the callback style of getOffers.
  */
 import { DecisioningError, toDecisioningError } from "../errors";
+import { checkDeliveryInput } from "./request-guard";
 import { withTimeout } from "../primitives/abort";
 import { LOCATION_HINT_COOKIE_NAME, TARGET_COOKIE_NAME, visitorCookieName } from "../protocol/cookies";
 import type { NotificationQueue } from "../remote/notification-queue";
@@ -24,6 +25,8 @@ export interface ClientStatus {
   artifact?: ArtifactFreshness;
   fresh: boolean;
   notifications: ReturnType<NotificationQueue["stats"]>;
+  /** Rule conditions stopped by their evaluation budget since start (those rules did not match). */
+  conditionsOverBudget?: number;
 }
 
 const INTERNAL = Symbol("TargetClient.internal");
@@ -94,6 +97,7 @@ export class TargetClient {
       ...(loaded ? { artifact: artifactFreshness(loaded, scheduler.now()) } : {}),
       fresh: manager ? manager.isFresh(scheduler.now()) : true,
       notifications: queue.stats(),
+      conditionsOverBudget: state.conditionsOverBudget,
     };
   }
 
@@ -138,6 +142,7 @@ export class TargetClient {
 
   async getAttributes(mboxNames: string[], options?: Partial<GetOffersOptions> | null): Promise<Attributes> {
     const opts = options && typeof options === "object" ? options : {};
+    checkDeliveryInput(opts); // before the request is extended with the attribute mboxes
     const base = opts.request ?? { context: { channel: "web" } };
     const request = withAttributeMboxes(base, Array.isArray(mboxNames) ? mboxNames : []);
     const result = await this.getOffers({ ...opts, request } as GetOffersOptions);

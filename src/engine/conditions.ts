@@ -9,7 +9,10 @@
  *   `method`, dotted names and Object.prototype names) it is rejected at compile time, even inside
  *   a branch that would never be evaluated;
  * - `log` is the identity (no console output driven by artifact content);
- * - nesting deeper than {@link MAX_DEPTH} is rejected instead of overflowing the stack.
+ * - nesting deeper than {@link MAX_DEPTH} is rejected instead of overflowing the stack;
+ * - the work of one evaluation is bounded by {@link CONDITION_BUDGET} (see `spend`): a condition
+ *   that would take longer, for example a `reduce` whose accumulator doubles on every element,
+ *   throws `ODE_ERR_CONDITION_BUDGET` and its rule does not match, instead of blocking the process.
  */
 import jsonLogic from "json-logic-js";
 import { DecisioningError } from "../errors";
@@ -23,6 +26,29 @@ type Node = { readonly k: 0; readonly v: unknown } | { readonly k: 1; readonly f
 type Builder = (args: readonly unknown[], depth: number) => Node;
 
 const MAX_DEPTH = 200;
+
+/**
+ * Work units one evaluation of a condition may spend: array elements visited by map, filter,
+ * reduce, all, some, none and missing, elements merged, 64 characters concatenated by cat. Real
+ * conditions spend a few dozen; 100,000 takes about a millisecond.
+ */
+export const CONDITION_BUDGET = 100_000;
+/** cat spends one unit per 64 characters of its result so far (copying text is cheap). */
+const CHARS_PER_UNIT_SHIFT = 6;
+// Evaluation is synchronous and never re-entrant, so one counter serves every condition: reset
+// before each evaluation of a condition that contains an operator that spends (see compileCondition).
+let remaining = CONDITION_BUDGET;
+// Set while compiling when an operator that spends is met.
+let compiledSpender = false;
+
+function spend(units: number): void {
+  remaining -= units;
+  if (remaining < 0) {
+    throw new DecisioningError("ODE_ERR_CONDITION_BUDGET", `A rule condition exceeded its evaluation budget (${CONDITION_BUDGET} units)`, {
+      details: { budget: CONDITION_BUDGET },
+    });
+  }
+}
 
 const konst = (v: unknown): Node => ({ k: 0, v });
 const dyn = (f: Fn): Node => ({ k: 1, f });
@@ -106,6 +132,7 @@ function applyDynamic(value: unknown, data: any): unknown {
 
 function missingOf(vals: readonly unknown[], data: any): unknown[] {
   const keys: readonly unknown[] = Array.isArray(vals[0]) ? vals[0] : vals;
+  spend(keys.length);
   const out: unknown[] = [];
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i];
@@ -141,6 +168,7 @@ const arg = (nodes: readonly Node[], i: number): Node => nodes[i] ?? konst(undef
 function fold(node: Node, operands: readonly Node[]): Node {
   if (node.k === 0 || !allConst(operands)) return node;
   try {
+    remaining = CONDITION_BUDGET;
     const v = node.f(undefined);
     return isPrimitive(v) ? konst(v) : node;
   } catch {
@@ -325,21 +353,24 @@ function scoped(op: string): Builder {
     // Never evaluated by the reference, but still validated.
     for (let i = op === "reduce" ? 3 : 2; i < args.length; i++) compileNode(args[i], depth + 1);
     const each = (x: unknown): boolean => truthy(inner(x));
+    compiledSpender = true;
     switch (op) {
       case "map":
-        return dyn((d) => { const a = src(d); return Array.isArray(a) ? a.map((x) => inner(x)) : []; });
+        return dyn((d) => { const a = src(d); if (!Array.isArray(a)) return []; spend(a.length); return a.map((x) => inner(x)); });
       case "filter":
-        return dyn((d) => { const a = src(d); return Array.isArray(a) ? a.filter(each) : []; });
+        return dyn((d) => { const a = src(d); if (!Array.isArray(a)) return []; spend(a.length); return a.filter(each); });
       case "reduce":
         return dyn((d) => {
           const a = src(d), initial = init(d);
           if (!Array.isArray(a)) return initial;
+          spend(a.length);
           return a.reduce((accumulator, current) => inner({ current, accumulator }), initial);
         });
       case "all":
         return dyn((d) => {
           const a = src(d);
           if (!Array.isArray(a) || a.length === 0) return false;
+          spend(a.length);
           for (let i = 0; i < a.length; i++) if (!each(a[i])) return false;
           return true;
         });
@@ -349,11 +380,20 @@ function scoped(op: string): Builder {
         return dyn((d) => {
           const a = src(d);
           if (!Array.isArray(a)) return !found;
+          spend(a.length);
           for (let i = 0; i < a.length; i++) if (each(a[i])) return found;
           return !found;
         });
       }
     }
+  };
+}
+
+/** Marks the condition being compiled as one that spends budget (its evaluations reset the counter). */
+function spender(build: Builder): Builder {
+  return (args, depth) => {
+    compiledSpender = true;
+    return build(args, depth);
   };
 }
 
@@ -382,13 +422,23 @@ const BUILDERS = new Map<string, Builder>([
   })],
   ["min", variadic((fns, d) => { let m = Infinity; for (const f of fns) m = Math.min(m, f(d)); return m; })],
   ["max", variadic((fns, d) => { let m = -Infinity; for (const f of fns) m = Math.max(m, f(d)); return m; })],
-  ["cat", variadic((fns, d) => { let s = ""; for (const f of fns) { const v = f(d); s += v == null ? "" : String(v); } return s; })],
-  ["merge", variadic((fns, d) => { let r: unknown[] = []; for (const f of fns) r = r.concat(f(d)); return r; })],
+  ["cat", spender(variadic((fns, d) => {
+    let s = "";
+    for (const f of fns) { const v = f(d); s += v == null ? "" : String(v); spend(s.length >>> CHARS_PER_UNIT_SHIFT); }
+    return s;
+  }))],
+  ["merge", spender(variadic((fns, d) => {
+    let r: unknown[] = [];
+    for (const f of fns) { r = r.concat(f(d)); spend(r.length); }
+    return r;
+  }))],
   ["missing", (args, depth) => {
+    compiledSpender = true;
     const fns = compileArgs(args, depth).map(fnOf);
     return dyn((d) => missingOf(fns.map((f) => f(d)), d));
   }],
   ["missing_some", (args, depth) => {
+    compiledSpender = true;
     const nodes = compileArgs(args, depth);
     const need = fnOf(arg(nodes, 0)), options = fnOf(arg(nodes, 1));
     return withExtras(dyn((d) => {
@@ -449,14 +499,21 @@ function compileNode(logic: unknown, depth: number): Node {
 /**
  * Compiles a json-logic expression into a closure with the semantics of json-logic-js 2.0.x.
  * Throws a DecisioningError `ODE_ERR_ARTIFACT_UNKNOWN_OPERATOR` (details.operator) for an
- * operator that is not supported. Errors raised while evaluating (as the reference would) propagate.
+ * operator that is not supported. Errors raised while evaluating (as the reference would) propagate,
+ * and so does `ODE_ERR_CONDITION_BUDGET` when one evaluation exceeds {@link CONDITION_BUDGET}.
  * @example
  * const cond = compileCondition({ "==": ["firefox", { var: "user.browserType" }] });
  * isTruthy(cond({ user: { browserType: "firefox" } })); // true
  */
 export function compileCondition(logic: unknown): CompiledCondition {
+  compiledSpender = false;
   const node = compileNode(logic, 0);
-  return fnOf(node);
+  const evaluate = fnOf(node);
+  if (!compiledSpender) return evaluate; // nothing in it can take long: no per-call reset
+  return (data) => {
+    remaining = CONDITION_BUDGET;
+    return evaluate(data);
+  };
 }
 
 /**

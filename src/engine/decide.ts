@@ -1,5 +1,6 @@
 import { allocationWithPrefix, visitorIdForAllocation } from "./allocation";
 import { ruleAllocationPrefix, type CompiledArtifact, type CompiledRule } from "./compile";
+import { DecisioningError } from "../errors";
 import { isTruthy } from "./conditions";
 import { RequestContext } from "./context";
 import { READS_ALL } from "./reads";
@@ -48,6 +49,8 @@ export interface Decision {
   dependency: RemoteDependency;
   /** Rules whose condition threw; they are treated as not matching (the reference rejects the call). */
   ruleErrors: number;
+  /** Rules whose condition exceeded its evaluation budget (ODE_ERR_CONDITION_BUDGET); counted in ruleErrors too. */
+  budgetExceeded: number;
 }
 
 /**
@@ -106,6 +109,8 @@ class DecisionRun {
   readonly #propertyToken: string | undefined;
   readonly #traceEnvelope: ReturnType<typeof createTraceEnvelope> | undefined;
   ruleErrors = 0;
+  /** Of ruleErrors, the conditions stopped by their evaluation budget. */
+  budgetExceeded = 0;
 
   constructor(
     private readonly compiled: CompiledArtifact,
@@ -159,8 +164,9 @@ class DecisionRun {
     let matched: boolean;
     try {
       matched = isTruthy(rule.condition(ruleContext));
-    } catch {
+    } catch (err) {
       this.ruleErrors++;
+      if (DecisioningError.is(err) && err.code === "ODE_ERR_CONDITION_BUDGET") this.budgetExceeded++;
       matched = false;
     }
     tracer?.traceRule(rule, ruleContext, matched);
@@ -394,5 +400,11 @@ export function decide(
   if (response.requestId === undefined) delete response.requestId;
   if (execute) response.execute = execute;
   if (prefetch) response.prefetch = prefetch;
-  return { response, notifications: runner.notifications, dependency, ruleErrors: runner.ruleErrors };
+  return {
+    response,
+    notifications: runner.notifications,
+    dependency,
+    ruleErrors: runner.ruleErrors,
+    budgetExceeded: runner.budgetExceeded,
+  };
 }

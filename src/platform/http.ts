@@ -7,6 +7,8 @@ export interface FetchInit {
   headers?: Record<string, string>;
   body?: string;
   signal?: AbortSignal;
+  /** Every call of this package sends "manual": a redirect is answered, never followed. */
+  redirect?: "manual" | "follow" | "error";
 }
 
 export interface FetchResponseLike {
@@ -19,3 +21,13 @@ export interface FetchResponseLike {
 }
 
 export type FetchLike = (url: string, init?: FetchInit) => Promise<FetchResponseLike>;
+
+/**
+ * Whether an answer is a redirect, which this package never follows (a redirect would send visitor
+ * ids and context to a host nobody configured): a 3xx other than 304, or the opaque answer a
+ * browser's fetch gives for `redirect: "manual"`.
+ */
+export function isRedirect(res: FetchResponseLike): boolean {
+  const status = res.status;
+  return (status >= 300 && status < 400 && status !== 304) || (res as { type?: unknown }).type === "opaqueredirect";
+}

@@ -10,7 +10,7 @@ import { DecisioningError } from "../errors";
 import type { DeliveryRequest, DeliveryResponse } from "../protocol/delivery";
 import { DELIVERY_PATH, EDGE_CLUSTER_PREFIX, TARGET_HOST_SUFFIX } from "../protocol/endpoints";
 import type { SafeLogger } from "../logger";
-import type { FetchLike, FetchResponseLike } from "../platform/http";
+import { isRedirect, type FetchLike, type FetchResponseLike } from "../platform/http";
 import type { Scheduler, TimerHandle } from "../platform/scheduler";
 import { isValidCluster } from "../protocol/cookies";
 import { randomId } from "../platform/ids";
@@ -216,7 +216,19 @@ function networkError(message: string, cause: unknown, details: Record<string, u
   });
 }
 
-function statusError(status: number, host: string, text: string, attempts?: number): DecisioningError {
+/**
+ * The error for a non-2xx answer. A redirect is refused, never followed (calls are made with
+ * `redirect: "manual"`): it would re-send visitor ids and context to a host nobody configured.
+ * Only statuses that may succeed later are recoverable (retried).
+ */
+function statusError(res: FetchResponseLike, host: string, text: string, attempts?: number): DecisioningError {
+  const status = res.status;
+  if (isRedirect(res)) {
+    return new DecisioningError("ODE_ERR_REDIRECT_REFUSED", `The Delivery API answered ${status} (a redirect); redirects are not followed`, {
+      status,
+      details: { host, status, ...(attempts !== undefined ? { attempts } : {}) },
+    });
+  }
   return new DecisioningError("ODE_ERR_HTTP_STATUS", `The Delivery API answered with status ${status}`, {
     status,
     recoverable: isRetryableStatus(status),
@@ -282,7 +294,7 @@ async function attemptOnce(d: Delivery, attempt: number): Promise<Attempt> {
   const attempts = attempt + 1;
   let res: FetchResponseLike;
   try {
-    res = await d.deadline.race(Promise.resolve().then(() => d.s.o.fetch(url, { method: "POST", headers, body, signal })));
+    res = await d.deadline.race(Promise.resolve().then(() => d.s.o.fetch(url, { method: "POST", headers, body, signal, redirect: "manual" })));
   } catch (err) {
     if (signal.aborted) throw abortReason(signal);
     return { kind: "retry", error: networkError(`Delivery API request to ${host} failed: ${messageOf(err)}`, err, { host, attempts }) };
@@ -297,7 +309,7 @@ async function attemptOnce(d: Delivery, attempt: number): Promise<Attempt> {
     return { kind: "done", result: successResult(d, status, read.text, attempts) };
   }
   const read = await readText(d, res);
-  const error = statusError(status, host, "text" in read ? read.text : "", attempts);
+  const error = statusError(res, host, "text" in read ? read.text : "", attempts);
   if (!error.recoverable) throw error;
   return { kind: "retry", error, retryAfter: parseRetryAfter(res.headers.get("retry-after"), d.s.o.scheduler.now()) };
 }
@@ -415,7 +427,7 @@ function notify(
     const cancelTimeout = timeouts.add(() => finish(timeoutError(host, timeout)), s.o.scheduler.now() + timeout);
     const release = calls.add((err) => finish(err));
     Promise.resolve()
-      .then(() => s.o.fetch(url, { method: "POST", headers, body }))
+      .then(() => s.o.fetch(url, { method: "POST", headers, body, redirect: "manual" }))
       .then(
         async (res) => {
           const status = res.status;
@@ -425,7 +437,7 @@ function notify(
           } catch {
             // the status is what matters for a notification
           }
-          finish(status >= 200 && status < 300 ? undefined : statusError(status, host, text), status);
+          finish(status >= 200 && status < 300 ? undefined : statusError(res, host, text), status);
         },
         (err: unknown) => finish(networkError(`Delivery API request to ${host} failed: ${messageOf(err)}`, err, { host })),
       );

@@ -7,7 +7,7 @@ import { DecisioningError } from "../errors";
 import type { Geo } from "../protocol/delivery";
 import { GEO_ENDPOINT } from "../protocol/endpoints";
 import type { SafeLogger } from "../logger";
-import type { FetchLike } from "../platform/http";
+import { isRedirect, type FetchLike } from "../platform/http";
 import type { Scheduler } from "../platform/scheduler";
 import { createDeadline } from "../primitives/abort";
 import { LruCache } from "../primitives/lru";
@@ -123,7 +123,12 @@ export async function lookupGeo(s: LookupSettings, ip: string): Promise<GeoValue
     const headers: Record<string, string> = {};
     if (ip !== UNKNOWN_IP_ADDRESS) headers[FORWARDED_FOR_HEADER] = ip;
     const signal = deadline.signal;
-    const res = await deadline.race(Promise.resolve().then(() => s.fetch(s.endpoint, { method: "GET", headers, signal })));
+    const res = await deadline.race(Promise.resolve().then(() => s.fetch(s.endpoint, { method: "GET", headers, signal, redirect: "manual" })));
+    if (isRedirect(res)) {
+      throw new DecisioningError("ODE_ERR_REDIRECT_REFUSED", `Geo lookup answered ${res.status} (a redirect); redirects are not followed`, {
+        status: res.status,
+      });
+    }
     if (res.status < 200 || res.status >= 300) {
       throw new DecisioningError("ODE_ERR_GEO_LOOKUP", `Geo lookup answered with status ${res.status}`, {
         status: res.status,

@@ -24,6 +24,12 @@ export const DEFAULT_DEMO_CLIENT = "demo";
 /** Estimated bytes of notifications the service keeps while the upstream is unreachable. */
 export const DEFAULT_NOTIFICATION_CAPACITY = 256 * 1024 * 1024;
 const MAX_WORKERS = 64;
+/** Connection limits (see src/server/limits.ts, docs/server.md "Connection limits"). */
+export const DEFAULT_REQUEST_TIMEOUT = 10_000;
+export const DEFAULT_HEADERS_TIMEOUT = 5_000;
+export const DEFAULT_IDLE_TIMEOUT = 10_000;
+export const DEFAULT_KEEP_ALIVE_TIMEOUT = 72_000;
+export const DEFAULT_MAX_CONNECTIONS = 512;
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 const PACKAGE_NAME = "on-device-decisioning";
@@ -56,6 +62,16 @@ export interface ServerConfig {
   bodyLimit: number;
   logLevel: LogLevel;
   shutdownTimeout: number;
+  /** ms to receive a whole request (headers and body); 0 = no limit. */
+  requestTimeout: number;
+  /** ms to receive the request headers; 0 = no limit; at most requestTimeout. */
+  headersTimeout: number;
+  /** ms a socket may stay silent while a request is open; 0 = no limit. */
+  idleTimeout: number;
+  /** ms an idle keep-alive connection is kept between requests. */
+  keepAliveTimeout: number;
+  /** Open connections accepted at once; more are closed on arrival. */
+  maxConnections: number;
 }
 
 /** Flag values as node:util parseArgs returns them (kebab-case keys). */
@@ -127,6 +143,31 @@ export const SETTINGS = [
     flag: "shutdown-timeout",
     env: "ODD_SHUTDOWN_TIMEOUT",
     help: `ms to wait for a graceful stop before exiting 1 (default ${DEFAULT_SHUTDOWN_TIMEOUT})`,
+  },
+  {
+    flag: "request-timeout",
+    env: "ODD_REQUEST_TIMEOUT",
+    help: `ms to receive a whole request, headers and body (default ${DEFAULT_REQUEST_TIMEOUT}; 0 = none)`,
+  },
+  {
+    flag: "headers-timeout",
+    env: "ODD_HEADERS_TIMEOUT",
+    help: `ms to receive the request headers (default ${DEFAULT_HEADERS_TIMEOUT}; 0 = none)`,
+  },
+  {
+    flag: "idle-timeout",
+    env: "ODD_IDLE_TIMEOUT",
+    help: `ms a connection may stay silent during a request (default ${DEFAULT_IDLE_TIMEOUT}; 0 = none)`,
+  },
+  {
+    flag: "keep-alive-timeout",
+    env: "ODD_KEEP_ALIVE_TIMEOUT",
+    help: `ms an idle keep-alive connection is kept (default ${DEFAULT_KEEP_ALIVE_TIMEOUT})`,
+  },
+  {
+    flag: "max-connections",
+    env: "ODD_MAX_CONNECTIONS",
+    help: `open connections accepted at once (default ${DEFAULT_MAX_CONNECTIONS})`,
   },
 ] as const;
 
@@ -245,6 +286,38 @@ export interface ResolveOptions {
   sampleArtifact?: string;
 }
 
+type ConnectionLimitSettings = Pick<
+  ServerConfig,
+  "requestTimeout" | "headersTimeout" | "idleTimeout" | "keepAliveTimeout" | "maxConnections"
+>;
+
+function resolveConnectionLimits(get: (flag: string) => string | undefined): ConnectionLimitSettings {
+  const ms = (flag: string, fallback: number, min = 0) => {
+    const text = get(flag);
+    return text === undefined ? fallback : integer(text, flag, min, 3_600_000);
+  };
+  const requestTimeout = ms("request-timeout", DEFAULT_REQUEST_TIMEOUT);
+  const headersText = get("headers-timeout");
+  // An explicit request timeout below the default headers timeout lowers the default with it.
+  const headersTimeout =
+    headersText === undefined
+      ? requestTimeout === 0
+        ? DEFAULT_HEADERS_TIMEOUT
+        : Math.min(DEFAULT_HEADERS_TIMEOUT, requestTimeout)
+      : integer(headersText, "headers-timeout", 0, 3_600_000);
+  if (requestTimeout > 0 && (headersTimeout === 0 || headersTimeout > requestTimeout)) {
+    throw invalid("headers-timeout", `headers-timeout (${headersTimeout}) must be between 1 and request-timeout (${requestTimeout})`);
+  }
+  const maxText = get("max-connections");
+  return {
+    requestTimeout,
+    headersTimeout,
+    idleTimeout: ms("idle-timeout", DEFAULT_IDLE_TIMEOUT),
+    keepAliveTimeout: ms("keep-alive-timeout", DEFAULT_KEEP_ALIVE_TIMEOUT, 1),
+    maxConnections: maxText === undefined ? DEFAULT_MAX_CONNECTIONS : integer(maxText, "max-connections", 1, 1_000_000),
+  };
+}
+
 /** Resolves and validates the service configuration. Throws DecisioningError(ODE_ERR_INVALID_OPTION). */
 /** The notification capacity and spool, and the worker count. */
 function deliverySettings(
@@ -321,7 +394,9 @@ export function resolveServerConfig(
   }
   const shutdown = get("shutdown-timeout");
 
+  const limits = resolveConnectionLimits(get);
   return {
+    ...limits,
     port,
     host,
     artifact,

@@ -24,6 +24,7 @@ import { buildApp, type ServicePlugin } from "./app";
 import type { ServerConfig } from "./config";
 import { clientLogger, createLogger, type PinoLogger } from "./logging";
 import { createServiceMetrics, type ServiceMetrics } from "./metrics";
+import { applyConnectionLimits } from "./limits";
 import { createOutboundFetch } from "./outbound";
 import { createConnectionDrain } from "./drain";
 import { createShutdown, notificationOptions } from "./lifecycle";
@@ -189,6 +190,10 @@ export async function startService(config: ServerConfig, options: ServiceOptions
   await registerAdminRoutes(app, admin, {
     authenticate: requireBearerToken(options.admin?.apiToken ?? options.repository?.auth.apiToken),
   });
+
+  applyConnectionLimits(app.server, config, (count) =>
+    logger.warn({ refused: count, maxConnections: config.maxConnections }, "connection limit reached: connections refused"),
+  );
 
   const repository = options.repository
     ? await mountRepository(app, options.repository, config, logger, metrics.registry).catch(async (err: unknown) => {

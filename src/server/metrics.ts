@@ -141,6 +141,15 @@ function notificationMetrics(registers: Registry[], read: () => ClientStatus): v
     },
   });
   new Counter({
+    name: "odd_rule_conditions_over_budget_total",
+    help: "Rule conditions stopped by their evaluation budget (those rules did not match).",
+    registers,
+    collect() {
+      this.reset();
+      this.inc(read().conditionsOverBudget ?? 0);
+    },
+  });
+  new Counter({
     name: "odd_notification_requests_total",
     help: "Notification requests since start, by outcome.",
     labelNames: ["outcome"],

@@ -7,7 +7,7 @@
  *   the host and failures are immediate (403 is not retried) instead of slow DNS errors; requests
  *   that only carry notifications/telemetry are discarded with 204 (counted as "discarded");
  * - count requests by endpoint and outcome for /metrics.
- * Artifact downloads are never redirected.
+ * Artifact downloads are never redirected. No call follows an HTTP redirect (`redirect: "manual"`).
  */
 import { DELIVERY_PATH } from "../protocol/endpoints";
 import { GEO_ENDPOINT } from "../protocol/endpoints";
@@ -118,7 +118,8 @@ export function createOutboundFetch(options: OutboundFetchOptions): OutboundFetc
     const target =
       upstream instanceof URL && endpoint === "delivery" ? rewriteToUpstream(url, upstream) : url;
     try {
-      const res = await base(target, init);
+      // Never follow a redirect, whichever fetch is underneath: the caller sees the 3xx and refuses it.
+      const res = await base(target, { ...init, redirect: "manual" });
       record(endpoint, statusClass(res.status));
       return res;
     } catch (err) {

@@ -9,7 +9,7 @@ import { assertSafeBinding, echoRequestId, requireBearerToken, type AuthConfig }
 import type { ServerConfig } from "./config";
 import type { PinoLogger } from "./logging";
 import { mountOffers, repositoryFeed } from "./offers-mount";
-import type { Registry } from "./prometheus";
+import type { Registry } from "prom-client";
 
 export interface RepositoryMount {
   config: RepositoryConfig;

@@ -8,6 +8,7 @@ const call: CallContext = {
   cluster: undefined,
   sessionId: "generated",
   sessionSupplied: false,
+  clusterFromVisitor: false,
 };
 const base = () => ({
   id: { tntId: "t1" },

@@ -9,14 +9,23 @@ describe("createCallContext", () => {
   it("takes session and device ids from the mbox cookie, and the cluster from the device id", () => {
     const cookie = `session#s-1#${nowSeconds + 100}|PC#tnt-1.35_0#${nowSeconds + 100}`;
     const call = createCallContext({ request: {}, targetCookie: cookie }, NOW, "28");
-    expect(call).toEqual({ now: NOW, deviceId: "tnt-1.35_0", cluster: "35", sessionId: "s-1", sessionSupplied: true });
+    expect(call).toEqual({
+      now: NOW,
+      deviceId: "tnt-1.35_0",
+      cluster: "35",
+      clusterFromVisitor: true,
+      sessionId: "s-1",
+      sessionSupplied: true,
+    });
   });
 
   it("falls back to the call's, then the client's location hint, and generates a session id", () => {
     const own = createCallContext({ request: {}, targetLocationHint: "31" }, NOW, "28");
     expect(own.cluster).toBe("31");
+    expect(own.clusterFromVisitor).toBe(true);
     const client = createCallContext({ request: {} }, NOW, "28");
     expect(client.cluster).toBe("28");
+    expect(client.clusterFromVisitor).toBe(false);
     expect(client.sessionId).toMatch(/^[0-9a-f]{32}$/);
     expect(client.sessionSupplied).toBe(false);
     expect(createCallContext({ request: {}, sessionId: "abc" }, NOW, undefined)).toMatchObject({ sessionId: "abc", sessionSupplied: true, cluster: undefined });

@@ -82,7 +82,7 @@ function randomRequest(r: Random, artifact: any, i: number): any {
   if (r.chance(0.3)) request.trace = {};
   if (tokens.length > 0 && r.chance(0.6)) request.property = { token: r.chance(0.8) ? r.pick(tokens) : "unknown-token" };
   const pickMboxes = () =>
-    Array.from({ length: 1 + r.int(3) }, (_, k) => ({ name: r.pick(mboxes), index: k + 1, ...randomDetail(r, params) }));
+    Array.from({ length: 1 + r.int(3) }, (_, k) => ({ name: r.chance(0.05) ? "" : r.pick(mboxes), index: k + 1, ...randomDetail(r, params) }));
   if (r.chance(0.6)) {
     request.execute = {};
     if (r.chance(0.8)) request.execute.mboxes = pickMboxes();
@@ -92,7 +92,7 @@ function randomRequest(r: Random, artifact: any, i: number): any {
     request.prefetch = {};
     if (r.chance(0.5)) request.prefetch.mboxes = pickMboxes();
     if (views.length > 0 && r.chance(0.5)) {
-      request.prefetch.views = r.chance(0.4) ? [{ ...randomDetail(r, params) }] : [{ name: r.pick([...views, "no-such-view"]), ...randomDetail(r, params) }];
+      request.prefetch.views = r.chance(0.4) ? [{ ...randomDetail(r, params) }] : [{ name: r.pick([...views, "no-such-view", ""]), ...randomDetail(r, params) }];
     }
     if (r.chance(0.3) || (!request.prefetch.mboxes && !request.prefetch.views)) request.prefetch.pageLoad = randomDetail(r, params);
   }

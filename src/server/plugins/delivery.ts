@@ -5,6 +5,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply } from "fastify";
 import type { DecisioningMethod, GetOffersResult, TargetClient } from "../../client";
+import { checkDeliveryInput } from "../../client/request-guard";
 import { DecisioningError, toDecisioningError } from "../../errors";
 import type { DeliveryRequest } from "../../protocol/delivery";
 import { DELIVERY_PATH } from "../../protocol/endpoints";
@@ -65,7 +66,20 @@ function checkRequest(o: DeliveryPluginOptions, query: unknown, body: unknown): 
     throw invalid(`sessionId must be 1-${MAX_SESSION_ID_LENGTH} characters of letters, digits, ".", "_", ":" or "-"`);
   }
   if (!isObject(body)) throw invalid("The request body must be a JSON object (a Delivery API request)");
+  // The whole body (decision part and notifications) is checked before any work: a bad
+  // notification must not be answered 400 after the decision's impressions were queued.
+  checkDeliveryInput({ request: body, ...(sessionId !== undefined ? { sessionId } : {}) });
   return sessionId;
+}
+
+/** How forwarding the notifications of a request with a decision ended: undefined when delivered. */
+async function failureOf(forwarding: Promise<unknown>): Promise<DecisioningError | undefined> {
+  try {
+    await forwarding;
+    return undefined;
+  } catch (err) {
+    return toDecisioningError(err);
+  }
 }
 
 /** Counts the decision (and its remote call) in the metrics. */
@@ -78,13 +92,16 @@ function countDecision(metrics: ServiceMetrics, meta: GetOffersResult["meta"], s
   if (wentRemote) metrics.remoteCall(meta.remoteError ? "error" : "ok");
 }
 
-function setDecisionHeaders(reply: FastifyReply, meta: GetOffersResult["meta"]): void {
+function setDecisionHeaders(reply: FastifyReply, meta: GetOffersResult["meta"], forwardingError?: DecisioningError): void {
   reply.header(HEADER_METHOD, meta.decisioningMethod);
   reply.header(HEADER_REMOTE_MBOXES, listHeader(meta.remoteMboxes));
   reply.header(HEADER_REMOTE_VIEWS, listHeader(meta.remoteViews));
   if (meta.artifact) reply.header(HEADER_ARTIFACT_VERSION, encodeURIComponent(meta.artifact.version));
-  // Hybrid: the remote part failed and only the local part is answered.
-  if (meta.remoteError) reply.header(HEADER_REMOTE_ERROR, meta.remoteError.code);
+  // The remote part (hybrid remote items, or forwarding the notifications) failed: the decision
+  // is answered anyway. Its impressions are queued already; a 502 would make the caller retry
+  // and count them twice.
+  const remoteError = meta.remoteError?.code ?? forwardingError?.code;
+  if (remoteError) reply.header(HEADER_REMOTE_ERROR, remoteError);
 }
 
 async function decideRequest(
@@ -119,8 +136,8 @@ async function decideRequest(
     throw error;
   }
   countDecision(metrics, result.meta, (performance.now() - started) / 1000);
-  if (forwarding) await forwarding;
-  setDecisionHeaders(reply, result.meta);
+  const forwardingError = forwarding ? await failureOf(forwarding) : undefined;
+  setDecisionHeaders(reply, result.meta, forwardingError);
   return result.response;
 }
 
