@@ -26,6 +26,8 @@ export const ERROR_CODES = {
   ODE_ERR_NOTIFICATION_FAILED: "A notification batch could not be delivered after all retries.",
   ODE_ERR_GEO_LOOKUP: "The IP-to-geo lookup failed (the decision continues without it).",
   ODE_ERR_INTERNAL: "An unexpected internal failure; please report it.",
+  // Storage and the XCore repository (src/storage, src/repository, src/server/auth.ts).
+  ODE_ERR_STORE_UNAVAILABLE: "The configured store (SQLite file or PostgreSQL server) cannot be opened or reached.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
