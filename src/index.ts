@@ -13,14 +13,13 @@
  */
 export { TargetClient } from "./client";
 export type { GetOffersOptions, ReadyOptions, ClientStatus } from "./client";
-export type { ClientOptions, DecisioningMethod, EventName, EventListener } from "./options";
-export { DEFAULTS } from "./options";
+export type { ClientOptions, DecisioningMethod, EventName, EventListener } from "./client";
+export { DEFAULTS } from "./client";
 export { DecisioningError, ERROR_CODES } from "./errors";
 export type { ErrorCode } from "./errors";
-export type { GetOffersResult, ResultMeta, ArtifactFreshness, Cookie } from "./result";
-export type { Attributes } from "./attributes";
+export type { GetOffersResult, ResultMeta, ArtifactFreshness, Cookie, Attributes } from "./client";
 export type { Artifact, ArtifactRule } from "./artifact/schema";
-export type * from "./engine/types";
+export type * from "./protocol/delivery";
 export type { FetchLike } from "./platform/http";
 export type { Scheduler } from "./platform/scheduler";
 export type { Logger } from "./logger";

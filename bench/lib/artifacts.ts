@@ -6,27 +6,14 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { existsSync } from "node:fs";
+import { conformanceDir } from "../../test/support/shared";
 
 export type ArtifactJson = Record<string, any>;
 
 const ACTIVITY_ID_STRIDE = 10_000_000;
 
-function sharedDir(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidates = [
-    process.env.ODD_SHARED_DIR,
-    path.resolve(here, "../../../shared"),
-    path.resolve(process.cwd(), "../shared"),
-    "/work/shared",
-  ].filter((p): p is string => typeof p === "string");
-  for (const candidate of candidates) if (existsSync(path.join(candidate, "conformance"))) return candidate;
-  throw new Error(`shared conformance data not found; tried ${candidates.join(", ")} (set ODD_SHARED_DIR)`);
-}
-
 export function productionArtifactPath(): string {
-  return path.join(sharedDir(), "conformance", "artifacts", "PRODUCTION_ARTIFACT.json");
+  return path.join(conformanceDir(), "artifacts", "PRODUCTION_ARTIFACT.json");
 }
 
 /** The production artifact's JSON text (parse it per client so no two clients share one object). */

@@ -6,7 +6,7 @@ import { DecisioningError } from "../errors";
 import { artifactTooLarge, parseArtifactText, utf8Decode, validateArtifact } from "./parse";
 import { decodeRulesBinText } from "./rules-bin";
 import type { Artifact } from "./schema";
-import type { ArtifactBody } from "./sources";
+import type { ArtifactBody } from "./source";
 import type { ArtifactFormat } from "./url";
 
 export interface DecodeOptions {

@@ -10,12 +10,12 @@
  * - geo from the CDN's response headers (spec §7 mapping) and the fetch time for telemetry
  */
 import { DecisioningError } from "../errors";
-import type { Geo } from "../engine/types";
+import type { Geo } from "../protocol/delivery";
 import type { FetchLike, FetchResponseLike } from "../platform/http";
 import type { Scheduler } from "../platform/scheduler";
-import { parseRetryAfter } from "../remote/retry";
+import { parseRetryAfter } from "../primitives/retry";
 import { artifactTooLarge as tooLarge } from "./parse";
-import type { BuiltInSource } from "./sources";
+import type { BuiltInSource } from "./source";
 
 export interface HttpSourceOptions {
   url: string;

@@ -4,7 +4,7 @@
  * and never loses the last good artifact. All I/O goes through injected ports.
  */
 import { DecisioningError, type ErrorCode } from "../errors";
-import type { TelemetryEntry } from "../engine/types";
+import type { TelemetryEntry } from "../protocol/delivery";
 import type { TimerHandle } from "../platform/scheduler";
 import { createBackoff } from "./backoff";
 import { createArtifactCache, type ArtifactCache } from "./cache";
@@ -12,13 +12,9 @@ import { compileArtifact, decodeArtifactBody } from "./decode";
 import { parseArtifactText, validateArtifact } from "./parse";
 import { createPoller } from "./poller";
 import type { Artifact } from "./schema";
-import {
-  createFileSource,
-  createHttpSource,
-  wrapCustomSource,
-  type BuiltInSource,
-  type InternalLoadResult,
-} from "./sources";
+import { createHttpSource } from "./http-source";
+import type { ArtifactSourceKind, BuiltInSource, InternalLoadResult } from "./source";
+import { createFileSource, wrapCustomSource } from "./sources";
 import {
   DEFAULT_DOWNLOAD_TIMEOUT,
   DEFAULT_MAXIMUM_ARTIFACT_SIZE,
@@ -27,7 +23,7 @@ import {
   resolveMaximumArtifactAge,
   resolvePollingInterval,
 } from "./settings";
-import type { ArtifactManager, ArtifactManagerOptions, LoadedArtifact, LoadedArtifactSource } from "./types";
+import type { ArtifactManager, ArtifactManagerOptions, LoadedArtifact } from "./types";
 import { artifactUrl, locationKind, resolveArtifactFormat, type ArtifactFormat } from "./url";
 
 export { artifactUrl } from "./url";
@@ -38,9 +34,9 @@ export {
   MINIMUM_POLLING_INTERVAL,
   resolvePollingInterval,
 } from "./settings";
-export type { ArtifactSource } from "./sources";
+export type { ArtifactSource } from "./source";
 export type { ArtifactCacheStorage } from "./cache";
-export type { ArtifactManager, ArtifactManagerOptions, LoadedArtifact, LoadedArtifactSource } from "./types";
+export type { ArtifactManager, ArtifactManagerOptions, LoadedArtifact } from "./types";
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
@@ -141,7 +137,7 @@ export function createArtifactManager<T>(opts: ArtifactManagerOptions<T>): Artif
   function adopt(
     artifact: Artifact,
     compiled: T,
-    meta: { source: LoadedArtifactSource; etag?: string; retrievedAt: number },
+    meta: { source: ArtifactSourceKind; etag?: string; retrievedAt: number },
   ): LoadedArtifact<T> {
     retrievalCount++;
     const generatedAt = artifact.meta?.generatedAt;

@@ -2,8 +2,8 @@
  * Artifact sources behind one small interface. A source performs one (conditional) load; the
  * manager decides when to call it, validates what it returns and swaps the artifact.
  *
- * Built in: a static/payload source, a file source (path or file:// URL, optionally watched) and
- * the HTTP source (./http-source). Users may pass their own {@link ArtifactSource}.
+ * Built in here: a static/payload source and a file source (path or file:// URL, optionally
+ * watched); the HTTP source is in ./http-source. The interface is in ./source.
  */
 import { watch as fsWatch, type FSWatcher } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
@@ -11,66 +11,8 @@ import { basename, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DecisioningError } from "../errors";
 import type { SafeLogger } from "../logger";
-import type { Geo } from "../engine/types";
-import type { ArtifactFormat } from "./url";
 import { artifactTooLarge as tooLarge } from "./parse";
-
-export { createHttpSource, type HttpSourceOptions } from "./http-source";
-
-export type ArtifactSourceKind = "payload" | "file" | "http" | "cache" | "custom";
-
-export interface ArtifactLoadContext {
-  /** Aborted by close() (and by the download timeout for built-in HTTP). Pass it on to I/O. */
-  signal: AbortSignal;
-  /** The validator (ETag) of the artifact in use, when it came from this source. */
-  etag?: string;
-}
-
-/** JSON text, raw bytes (JSON or rules.bin, per `format`), or an already-parsed artifact object. */
-export type ArtifactBody = string | Uint8Array | ArrayBuffer | Record<string, unknown>;
-
-export interface ArtifactUpdatedResult {
-  status: "updated";
-  body: ArtifactBody;
-  /** Decoder for string/byte bodies; defaults to the manager's resolved format. */
-  format?: ArtifactFormat;
-  /** Validator sent back as `ctx.etag` on the next load once this artifact is in use. */
-  etag?: string;
-}
-
-export interface ArtifactUnchangedResult {
-  status: "unchanged";
-}
-
-export type ArtifactLoadResult = ArtifactUpdatedResult | ArtifactUnchangedResult;
-
-/** A user-supplied source: called by the manager on start, at each poll and on refresh(). */
-export interface ArtifactSource {
-  /** Shown in events and used to derive the cache key. Default "custom". */
-  readonly location?: string;
-  /** Loads once. Throw (preferably a DecisioningError) on failure. */
-  load(ctx: ArtifactLoadContext): Promise<ArtifactLoadResult>;
-  /** Optional change notifications (the manager debounces them and then calls load). */
-  watch?(onChange: () => void): () => void;
-}
-
-/** Extra facts built-in sources report; not part of the public source contract. @internal */
-export interface SourceResultExtras {
-  geo?: Geo;
-  /** Set by the HTTP source on a completed download (200 or 304): fetch time in ms. */
-  download?: { execution: number };
-  /** The etag is a private change token (file mtime/size), not shown as LoadedArtifact.etag. */
-  privateEtag?: boolean;
-}
-
-export type InternalLoadResult = ArtifactLoadResult & SourceResultExtras;
-
-/** @internal */
-export interface BuiltInSource extends ArtifactSource {
-  readonly kind: ArtifactSourceKind;
-  readonly location: string;
-  load(ctx: ArtifactLoadContext): Promise<InternalLoadResult>;
-}
+import type { ArtifactSource, ArtifactUpdatedResult, BuiltInSource } from "./source";
 
 const STATIC_ETAG = "static";
 

@@ -1,14 +1,12 @@
 /** Public types of the artifact manager (implemented in ./manager). */
-import type { TelemetryEntry } from "../engine/types";
+import type { TelemetryEntry } from "../protocol/delivery";
 import type { SafeLogger } from "../logger";
 import type { FetchLike } from "../platform/http";
 import type { Scheduler } from "../platform/scheduler";
 import type { BackoffOptions } from "./backoff";
 import type { ArtifactCacheStorage } from "./cache";
 import type { Artifact } from "./schema";
-import type { ArtifactSource } from "./sources";
-
-export type LoadedArtifactSource = "payload" | "file" | "http" | "cache" | "custom";
+import type { ArtifactSource, ArtifactSourceKind } from "./source";
 
 /** One artifact in use: immutable; a new object replaces it on every change. */
 export interface LoadedArtifact<T> {
@@ -22,7 +20,7 @@ export interface LoadedArtifact<T> {
   /** When the source last delivered or confirmed (304 / unchanged) this artifact; ms epoch. */
   retrievedAt: number;
   /** Where the artifact came from; a cached artifact confirmed by a 304 becomes "http". */
-  source: LoadedArtifactSource;
+  source: ArtifactSourceKind;
   /** The configured artifact location (URL, path, or a custom source's location). */
   location: string;
   /** 1 for the first artifact, +1 for every new artifact that took effect. */

@@ -1,5 +1,5 @@
 import murmur from "murmurhash3js-revisited";
-import type { VisitorId } from "./types";
+import type { VisitorId } from "../protocol/delivery";
 
 /**
  * Target's bucketing: MurmurHash3 x86 32-bit (seed 0) over the UTF-16LE bytes of

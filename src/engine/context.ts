@@ -1,5 +1,5 @@
 import { buildMboxContext } from "./params";
-import type { DeliveryRequest, RequestDetails } from "./types";
+import type { DeliveryRequest, RequestDetails } from "../protocol/delivery";
 import { parseUrlContext, type UrlContext } from "./url";
 import { parseUserAgent } from "./user-agent";
 

@@ -15,7 +15,7 @@ import type {
   ResponseMetric,
   ResponseOption,
   VisitorId,
-} from "./types";
+} from "../protocol/delivery";
 
 /**
  * The decision: pure and synchronous. Given a compiled artifact and a validated Delivery request,
@@ -40,8 +40,10 @@ export interface DecideOptions {
 }
 
 export interface Decision {
-  response: DeliveryResponse & { status: number; remoteMboxes: string[]; remoteViews: string[] };
+  /** The Delivery API response: 206 when part of the request needs the remote side, else 200. */
+  response: DeliveryResponse & { status: number };
   notifications: Notification[];
+  /** What the artifact cannot decide (kept beside the wire response, never inside it). */
   dependency: RemoteDependency;
   /** Rules whose condition threw; they are treated as not matching (the reference rejects the call). */
   ruleErrors: number;
@@ -295,8 +297,6 @@ export function decide(compiled: CompiledArtifact, request: DeliveryRequest, opt
   const prefetch = runner.run("prefetch");
   const response: Decision["response"] = {
     status: dependency.remoteNeeded ? 206 : 200,
-    remoteMboxes: dependency.remoteMboxes,
-    remoteViews: dependency.remoteViews,
     requestId: request.requestId,
     id: { ...(request.id ?? {}) },
     client: options.client,

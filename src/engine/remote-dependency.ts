@@ -1,6 +1,6 @@
 import { DEFAULT_GLOBAL_MBOX } from "../artifact/schema";
 import type { CompiledArtifact } from "./compile";
-import type { DeliveryRequest } from "./types";
+import type { DeliveryRequest } from "../protocol/delivery";
 
 export interface RemoteDependency {
   remoteNeeded: boolean;

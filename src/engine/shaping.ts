@@ -1,6 +1,5 @@
 import type { ArtifactOption } from "../artifact/schema";
-import type { CompiledRule } from "./compile";
-import type { ResponseOption } from "./types";
+import type { ResponseOption } from "../protocol/delivery";
 
 /**
  * Per-request parts of response shaping (spec §5.6): response tokens and campaign macros.
@@ -87,10 +86,16 @@ function applyTemplate(template: MacroTemplate, detail: Record<string, unknown>)
   return out;
 }
 
+/** What option shaping reads of a compiled rule (the compiler's CompiledRule has these). */
+export interface ShapingRule {
+  readonly metaTokens: Readonly<Record<string, unknown>>;
+  readonly macros: ReadonlyMap<Readonly<ArtifactOption>, OptionMacros> | undefined;
+}
+
 /** One option of a matched consequence as it appears in the response. */
 export function finishOption(
   option: Readonly<ArtifactOption>,
-  rule: CompiledRule,
+  rule: ShapingRule,
   detail: Record<string, unknown>,
   requestTokens: Record<string, unknown>,
 ): ResponseOption {

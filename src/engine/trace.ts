@@ -1,5 +1,5 @@
 import type { CompiledRule } from "./compile";
-import type { Notification, VisitorId } from "./types";
+import type { Notification, VisitorId } from "../protocol/delivery";
 
 /**
  * Trace support (spec §5.8), built only when the request asks for it. One tracer per mode

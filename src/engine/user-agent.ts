@@ -1,6 +1,6 @@
 import UAParser from "ua-parser-js";
 import { LruCache } from "./lru";
-import type { ClientHints } from "./types";
+import type { ClientHints } from "../protocol/delivery";
 
 /** What conditions see as `user.browserType`, `user.browserVersion` and `user.platform`. */
 export interface BrowserInfo {

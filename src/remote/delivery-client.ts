@@ -7,19 +7,17 @@
  * status: we retry only what can succeed later (style guide 1.9, undici RetryHandler) and back off.
  */
 import { DecisioningError } from "../errors";
-import type { DeliveryRequest, DeliveryResponse } from "../engine/types";
+import type { DeliveryRequest, DeliveryResponse } from "../protocol/delivery";
+import { DELIVERY_PATH, EDGE_CLUSTER_PREFIX, TARGET_HOST_SUFFIX } from "../protocol/endpoints";
 import type { SafeLogger } from "../logger";
 import type { FetchLike, FetchResponseLike } from "../platform/http";
 import type { Scheduler } from "../platform/scheduler";
-import { isValidCluster } from "./cookies";
-import { uuid } from "./ids";
-import { abortReason, computeBackoff, isRetryableStatus, parseRetryAfter, sleep, type BackoffOptions } from "./retry";
+import { isValidCluster } from "../protocol/cookies";
+import { randomId } from "../platform/ids";
+import { abortReason, computeBackoff, isRetryableStatus, parseRetryAfter, sleep, type BackoffOptions } from "../primitives/retry";
 
 export const SDK_NAME = "AdobeTargetNode";
 export const SDK_VERSION = "2.4.3";
-export const DELIVERY_PATH = "/rest/v1/delivery";
-export const TARGET_HOST_SUFFIX = "tt.omtrdc.net";
-export const EDGE_CLUSTER_PREFIX = "mboxedge";
 export const DEFAULT_DELIVERY_TIMEOUT = 3000;
 export const DEFAULT_DELIVERY_RETRIES = 2;
 const MAX_DELIVERY_RETRIES = 10;
@@ -258,7 +256,7 @@ export function createDeliveryClient(o: DeliveryClientOptions): DeliveryClient {
       "Content-Type": "application/json",
       "X-EXC-SDK": SDK_NAME,
       "X-EXC-SDK-Version": sdkVersion,
-      "X-Request-Id": uuid(),
+      "X-Request-Id": randomId(),
     };
     const timeout = positive(call.timeout) ?? positive(o.timeout) ?? DEFAULT_DELIVERY_TIMEOUT;
     return { body, host, url, headers, timeout };

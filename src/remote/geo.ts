@@ -4,13 +4,13 @@
  * are bounded by a timeout, cached per IP (TTL + LRU) and coalesced while in flight.
  */
 import { DecisioningError } from "../errors";
-import type { Geo } from "../engine/types";
+import type { Geo } from "../protocol/delivery";
+import { GEO_ENDPOINT } from "../protocol/endpoints";
 import type { SafeLogger } from "../logger";
 import type { FetchLike } from "../platform/http";
 import type { Scheduler } from "../platform/scheduler";
-import { abortReason } from "./retry";
+import { abortReason } from "../primitives/retry";
 
-export const GEO_ENDPOINT = "https://assets.adobetarget.com/v1/geo";
 export const UNKNOWN_IP_ADDRESS = "unknownIpAddress";
 export const FORWARDED_FOR_HEADER = "x-forwarded-for";
 const MAX_GEO_BODY = 65536;

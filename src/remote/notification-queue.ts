@@ -9,10 +9,10 @@
  * with backoff, then reported through `onError` and dropped. The queue is bounded (`maxQueued`).
  */
 import { DecisioningError } from "../errors";
-import type { Context, DeliveryRequest, Notification, TelemetryEntry, VisitorId } from "../engine/types";
+import type { Context, DeliveryRequest, Notification, TelemetryEntry, VisitorId } from "../protocol/delivery";
 import type { SafeLogger } from "../logger";
 import type { Scheduler, TimerHandle } from "../platform/scheduler";
-import { computeBackoff, sleep, type BackoffOptions } from "./retry";
+import { computeBackoff, sleep, type BackoffOptions } from "../primitives/retry";
 
 export const DEFAULT_BATCH_SIZE = 50;
 export const DEFAULT_FLUSH_INTERVAL = 250;

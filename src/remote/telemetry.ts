@@ -2,7 +2,7 @@
  * SDK telemetry (spec 2.10): a bounded in-memory store of entries, drained into the next server-side
  * call as `telemetry.entries`, and the builders of the entry shapes the reference sends.
  */
-import type { DeliveryRequest, DeliveryResponse, TelemetryEntry } from "../engine/types";
+import type { DeliveryRequest, DeliveryResponse, TelemetryEntry } from "../protocol/delivery";
 
 export const DEFAULT_TELEMETRY_MAX_ENTRIES = 100;
 export const ARTIFACT_DOWNLOAD_REQUEST_ID = "ArtifactDownload";

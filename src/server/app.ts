@@ -10,11 +10,11 @@ import Fastify, {
   type FastifyReply,
 } from "fastify";
 import type { TargetClient } from "../client";
-import type { GetOffersResult } from "../result";
-import type { DeliveryRequest } from "../engine/types";
+import type { GetOffersResult } from "../client";
+import type { DeliveryRequest } from "../protocol/delivery";
 import { DecisioningError, toDecisioningError } from "../errors";
-import type { DecisioningMethod } from "../options";
-import { DELIVERY_PATH } from "../remote/delivery-client";
+import type { DecisioningMethod } from "../client";
+import { DELIVERY_PATH } from "../protocol/endpoints";
 import { httpError, toHttpError, type HttpError } from "./http-errors";
 import type { PinoLogger } from "./logging";
 import type { DecisionOutcome, ServiceMetrics } from "./metrics";

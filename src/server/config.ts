@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { DecisioningError } from "../errors";
-import { DECISIONING_METHODS, type DecisioningMethod } from "../options";
+import { DECISIONING_METHODS, type DecisioningMethod } from "../client";
 
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = "127.0.0.1";

@@ -14,7 +14,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import { TargetClient } from "../client";
-import type { ClientOptions } from "../options";
+import type { ClientOptions } from "../client";
 import type { FetchLike } from "../platform/http";
 import { buildApp } from "./app";
 import type { ServerConfig } from "./config";

@@ -9,8 +9,8 @@
  * - count requests by endpoint and outcome for /metrics.
  * Artifact downloads are never redirected.
  */
-import { DELIVERY_PATH } from "../remote/delivery-client";
-import { GEO_ENDPOINT } from "../remote/geo";
+import { DELIVERY_PATH } from "../protocol/endpoints";
+import { GEO_ENDPOINT } from "../protocol/endpoints";
 import { createDefaultFetch } from "../platform/defaults";
 import type { FetchLike, FetchResponseLike } from "../platform/http";
 import type { OutboundEndpoint } from "./metrics";

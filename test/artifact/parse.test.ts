@@ -1,10 +1,12 @@
 import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseArtifactText, utf8Decode, validateArtifact } from "../../src/artifact/parse";
 import { DecisioningError } from "../../src/errors";
+import { conformanceDir } from "../support/shared";
 import { anArtifact } from "./support";
 
-const ARTIFACTS = "/work/shared/conformance/artifacts";
+const ARTIFACTS = path.join(conformanceDir(), "artifacts");
 
 function codeOf(fn: () => unknown): string | undefined {
   try {

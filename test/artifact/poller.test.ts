@@ -4,6 +4,7 @@ import type { ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { ManualScheduler } from "../../src/platform/scheduler";
 import { anArtifact, etagged, json, setup, startServer, waitUntil, type TestServer } from "./support";
+import { conformanceDir } from "../support/shared";
 
 let server: TestServer;
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -275,8 +276,8 @@ describe("HTTP polling", () => {
   });
 
   it("downloads and decodes rules.bin (the .bin suffix selects the decoder)", async () => {
-    const bin = readFileSync("/work/shared/conformance/obfuscated/rules.bin");
-    const expected = JSON.parse(readFileSync("/work/shared/conformance/obfuscated/rules.json", "utf8"));
+    const bin = readFileSync(`${conformanceDir()}/obfuscated/rules.bin`);
+    const expected = JSON.parse(readFileSync(`${conformanceDir()}/obfuscated/rules.json`, "utf8"));
     server = await startServer((_req, res) => {
       res.writeHead(200, { "content-type": "application/octet-stream" });
       res.end(bin);

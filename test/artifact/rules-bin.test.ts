@@ -2,9 +2,10 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { decodeRulesBin, decodeRulesBinText, encodeRulesBin } from "../../src/artifact/rules-bin";
 import { DecisioningError } from "../../src/errors";
+import { conformanceDir } from "../support/shared";
 import { anArtifact } from "./support";
 
-const DIR = "/work/shared/conformance/obfuscated";
+const DIR = `${conformanceDir()}/obfuscated`;
 const ORG = "74F652E95F1B16FE0A495C92@AdobeOrg";
 const bin = new Uint8Array(readFileSync(`${DIR}/rules.bin`));
 const expected = JSON.parse(readFileSync(`${DIR}/rules.json`, "utf8"));

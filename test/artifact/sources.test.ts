@@ -5,11 +5,8 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { encodeRulesBin } from "../../src/artifact/rules-bin";
-import {
-  createStaticSource,
-  type ArtifactLoadContext,
-  type ArtifactSource,
-} from "../../src/artifact/sources";
+import type { ArtifactLoadContext, ArtifactSource } from "../../src/artifact/source";
+import { createStaticSource } from "../../src/artifact/sources";
 import { anArtifact, setup, waitUntil } from "./support";
 
 let dir: string;

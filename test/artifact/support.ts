@@ -5,7 +5,7 @@ import { fetch as undiciFetch } from "undici";
 import { vi } from "vitest";
 import { createArtifactManager, type ArtifactManagerOptions } from "../../src/artifact/manager";
 import { ManualScheduler } from "../../src/platform/scheduler";
-import type { TelemetryEntry } from "../../src/engine/types";
+import type { TelemetryEntry } from "../../src/protocol/delivery";
 import { DecisioningError } from "../../src/errors";
 import { createSafeLogger, type SafeLogger } from "../../src/logger";
 import type { FetchLike } from "../../src/platform/http";

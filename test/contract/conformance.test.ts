@@ -5,8 +5,8 @@ import { fakeFetch, json } from "../support/fake-fetch";
 import { loadArtifact, readJson, suiteFiles } from "../support/shared";
 
 /**
- * Runs every suite file found in ../shared/conformance/suites through the public
- * TargetClient.getOffers (spec §12.1): the artifact is downloaded through a routed fake fetchApi,
+ * Runs every suite file in test/fixtures/conformance/suites (and in $ODD_CONFORMANCE_SUITES_DIR
+ * when set) through the public TargetClient.getOffers: the artifact is downloaded through a routed fake fetchApi,
  * the clock frozen from mockDate, geo mocked, notification POSTs captured after flush().
  */
 

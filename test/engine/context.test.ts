@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createBaseContext, createRuleContext, type BaseContext } from "../../src/engine/context";
-import type { DeliveryRequest } from "../../src/engine/types";
+import type { DeliveryRequest } from "../../src/protocol/delivery";
 import { createRandom, URLS, USER_AGENTS, type Random } from "../support/random";
 import { conformanceDir, readJson } from "../support/shared";
 

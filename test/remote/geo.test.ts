@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Geo } from "../../src/engine/types";
+import type { Geo } from "../../src/protocol/delivery";
 import { ManualScheduler, systemScheduler } from "../../src/platform/scheduler";
 import {
   createGeoResolver,

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { DeliveryRequest, Notification, TelemetryEntry } from "../../src/engine/types";
+import type { DeliveryRequest, Notification, TelemetryEntry } from "../../src/protocol/delivery";
 import { DecisioningError } from "../../src/errors";
 import { ManualScheduler, systemScheduler } from "../../src/platform/scheduler";
 import { createDeliveryClient } from "../../src/remote/delivery-client";

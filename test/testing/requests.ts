@@ -1,5 +1,5 @@
 import type { Artifact, ArtifactRule } from "../../src/artifact/schema";
-import type { DeliveryRequest, RequestDetails } from "../../src/engine/types";
+import type { DeliveryRequest, RequestDetails } from "../../src/protocol/delivery";
 import { createRandom, type Random } from "../support/random";
 
 /** User agents labelled with the `user.browserType` the reference derives from them. */

@@ -9,8 +9,8 @@ import { computeAllocation, visitorIdForAllocation } from "../../engine/allocati
 import { isTruthy } from "../../engine/conditions";
 import { createBaseContext, createRuleContext, type BaseContext } from "../../engine/context";
 import { validateDecisionRequest } from "../../engine/decide";
-import type { DeliveryRequest, VisitorId } from "../../engine/types";
-import { randomId } from "../../platform/defaults";
+import type { DeliveryRequest, VisitorId } from "../../protocol/delivery";
+import { randomId } from "../../platform/ids";
 import { envValue, EXIT_OK, flag, str, strList, UsageError, type Command } from "../args";
 import { json, loadArtifact, writeOutput } from "../io";
 import { parseNow } from "./decide";

@@ -5,7 +5,7 @@
  */
 import { TargetClient } from "../../client";
 import { DecisioningError } from "../../errors";
-import type { DeliveryRequest } from "../../engine/types";
+import type { DeliveryRequest } from "../../protocol/delivery";
 import type { FetchLike } from "../../platform/http";
 import { systemScheduler, type Scheduler } from "../../platform/scheduler";
 import { createOutboundFetch } from "../../server/outbound";

@@ -7,9 +7,9 @@ import type {
   RequestDetails,
   ViewRequest,
   VisitorId,
-} from "./engine/types";
-import { DecisioningError } from "./errors";
-import type { SafeLogger } from "./logger";
+} from "../protocol/delivery";
+import { DecisioningError } from "../errors";
+import type { SafeLogger } from "../logger";
 
 /**
  * Request validation and normalisation done before any decision (spec §2.4, §2.5, §2.7). The

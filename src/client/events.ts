@@ -1,4 +1,4 @@
-import type { SafeLogger } from "./logger";
+import type { SafeLogger } from "../logger";
 import type { EventListener } from "./options";
 
 /**
@@ -31,12 +31,15 @@ export class EventHub {
     const set = this.#listeners.get(type);
     if (!set || set.size === 0) return;
     const event = { type, ...payload };
-    for (const listener of [...set]) {
-      try {
-        listener(event);
-      } catch (err) {
-        this.log.error(`event listener for ${type} threw`, err);
-      }
-    }
+    for (const listener of [...set]) safeCall(() => listener(event), this.log, `event listener for ${type} threw`);
+  }
+}
+
+/** Runs a user callback; what it throws is logged, never passed on to the caller. */
+export function safeCall(fn: () => void, log: SafeLogger, message = "callback threw"): void {
+  try {
+    fn();
+  } catch (err) {
+    log.error(message, err);
   }
 }

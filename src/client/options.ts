@@ -1,10 +1,10 @@
-import type { ArtifactSource } from "./artifact/sources";
-import type { ArtifactCacheStorage } from "./artifact/cache";
-import { DecisioningError } from "./errors";
-import type { Logger, SafeLogger } from "./logger";
-import type { FetchLike } from "./platform/http";
-import type { Scheduler } from "./platform/scheduler";
-import type { Geo } from "./engine/types";
+import type { ArtifactCacheStorage } from "../artifact/cache";
+import type { ArtifactSource } from "../artifact/source";
+import { DecisioningError } from "../errors";
+import type { Logger, SafeLogger } from "../logger";
+import type { FetchLike } from "../platform/http";
+import type { Scheduler } from "../platform/scheduler";
+import type { Geo } from "../protocol/delivery";
 
 export type DecisioningMethod = "on-device" | "server-side" | "hybrid";
 export const DECISIONING_METHODS: readonly DecisioningMethod[] = ["on-device", "server-side", "hybrid"];

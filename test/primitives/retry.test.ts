@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DecisioningError } from "../../src/errors";
 import { ManualScheduler } from "../../src/platform/scheduler";
-import { uuid } from "../../src/remote/ids";
-import { computeBackoff, isRetryableStatus, parseRetryAfter, sleep } from "../../src/remote/retry";
+import { computeBackoff, isRetryableStatus, parseRetryAfter, sleep } from "../../src/primitives/retry";
 
 describe("computeBackoff", () => {
   it("grows exponentially from the initial delay up to the cap without jitter", () => {
@@ -86,15 +85,5 @@ describe("sleep", () => {
     const controller = new AbortController();
     controller.abort();
     await expect(sleep(new ManualScheduler(0), 5, controller.signal)).rejects.toMatchObject({ code: "ODE_ERR_ABORTED" });
-  });
-});
-
-describe("uuid", () => {
-  it("renders 32 lower-case hex characters of a v4 uuid, unique per call", () => {
-    const ids = new Set(Array.from({ length: 1000 }, () => uuid()));
-    expect(ids.size).toBe(1000);
-    for (const id of ids) {
-      expect(id).toMatch(/^[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}$/);
-    }
   });
 });

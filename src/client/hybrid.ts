@@ -1,12 +1,12 @@
-import { DEFAULT_GLOBAL_MBOX } from "./artifact/schema";
-import type { RemoteDependency } from "./engine/remote-dependency";
+import { DEFAULT_GLOBAL_MBOX } from "../artifact/schema";
+import type { RemoteDependency } from "../engine/remote-dependency";
 import type {
   DeliveryRequest,
   DeliveryResponse,
   MboxRequest,
   MboxResponse,
   ViewRequest,
-} from "./engine/types";
+} from "../protocol/delivery";
 
 /**
  * Hybrid split-and-merge: the local part of a request is decided on-device, only what the artifact

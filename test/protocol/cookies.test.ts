@@ -10,7 +10,7 @@ import {
   parseTargetCookie,
   parseVisitorCookie,
   visitorCookieName,
-} from "../../src/remote/cookies";
+} from "../../src/protocol/cookies";
 
 const NOW = 1_700_000_000_123; // ms, not a whole second
 const NOW_S = Math.ceil(NOW / 1000);

@@ -1,4 +1,4 @@
-import type { DeliveryRequest, MboxRequest, MboxResponse } from "./engine/types";
+import type { DeliveryRequest, MboxRequest, MboxResponse } from "../protocol/delivery";
 import type { GetOffersResult } from "./result";
 
 /**

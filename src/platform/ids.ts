@@ -18,7 +18,7 @@ let poolOffset = POOL_SIZE;
  * A random v4 UUID as 32 lower-case hex characters (no dashes). Random bytes come from the
  * platform CSPRNG in 4 KiB chunks, so one id costs a table lookup per byte rather than a syscall.
  */
-export function uuid(): string {
+export function randomId(): string {
   const c = (globalThis as { crypto?: CryptoLike }).crypto;
   if (c && typeof c.getRandomValues === "function") {
     if (poolOffset + 16 > POOL_SIZE || !pool) {

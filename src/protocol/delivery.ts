@@ -171,7 +171,5 @@ export interface DeliveryResponse {
   prefetch?: { pageLoad?: PageLoadResponse; views?: ViewResponse[]; mboxes?: MboxResponse[] };
   notifications?: unknown[];
   telemetryServerToken?: string;
-  remoteMboxes?: string[];
-  remoteViews?: string[];
   [key: string]: unknown;
 }

@@ -3,6 +3,7 @@
  * `mboxEdgeCluster` location-hint cookie, edge-cluster extraction, and a reader for the ECID
  * `AMCV_<orgId>` cookie. Pure functions; the clock is a parameter.
  */
+import { EDGE_CLUSTER_PREFIX } from "./endpoints";
 
 export const TARGET_COOKIE_NAME = "mbox";
 export const LOCATION_HINT_COOKIE_NAME = "mboxEdgeCluster";
@@ -15,10 +16,9 @@ export const DEVICE_ID_MAX_AGE = 63244800;
 /** Seconds. */
 export const LOCATION_HINT_MAX_AGE = 1860;
 
-const EDGE_CLUSTER_PREFIX = "mboxedge";
 const MAX_ENTRIES = 64;
 
-export interface CookieDescriptor {
+export interface Cookie {
   name: string;
   value: string;
   /** Seconds. */
@@ -72,7 +72,7 @@ export function parseTargetCookie(value: string | undefined | null, nowMs: numbe
  * tntId is known, `PC#<tntId>#<now+63244800>` (now = `ceil(nowMs/1000)`); `maxAge` =
  * `ceil(|maxExpiry*1000 - nowMs| / 1000)`.
  */
-export function createTargetCookie(o: { sessionId: string; tntId?: string; nowMs: number }): CookieDescriptor {
+export function createTargetCookie(o: { sessionId: string; tntId?: string; nowMs: number }): Cookie {
   const nowSeconds = Math.ceil(o.nowMs / 1000);
   const entries: { name: string; value: string; expires: number }[] = [
     { name: SESSION_ID_COOKIE, value: o.sessionId, expires: nowSeconds + SESSION_ID_MAX_AGE },
@@ -117,7 +117,7 @@ export function clusterFromEdgeHost(edgeHost: string | undefined | null): string
 }
 
 /** `{name: "mboxEdgeCluster", value: cluster, maxAge: 1860}`, or undefined without a usable cluster. */
-export function createLocationHintCookie(cluster: string | undefined | null): CookieDescriptor | undefined {
+export function createLocationHintCookie(cluster: string | undefined | null): Cookie | undefined {
   if (typeof cluster !== "string" || cluster.length === 0) return undefined;
   return { name: LOCATION_HINT_COOKIE_NAME, value: cluster, maxAge: LOCATION_HINT_MAX_AGE };
 }
