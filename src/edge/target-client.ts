@@ -12,14 +12,18 @@
  *   waitUntil they are sent best effort; `await client.flush()` sends them explicitly.
  * - The artifact is compiled once per isolate and reused by every call.
  */
-import { createAttributes, withAttributeMboxes, type Attributes } from "../attributes";
 import type { ArtifactCacheStorage } from "../artifact/cache";
 import { resolvePollingInterval } from "../artifact/settings";
-import type { ClientStatus, GetOffersOptions, ReadyOptions } from "../client";
-import type { DeliveryRequest } from "../engine/types";
+import { createAttributes, withAttributeMboxes, type Attributes } from "../client/attributes";
+import type { GetOffersOptions, ReadyOptions } from "../client/call-options";
+import { resolveOptions, type ClientOptions, type EventListener } from "../client/options";
+import type { GetOffersResult } from "../client/result";
+import type { ClientStatus } from "../client/target-client";
 import { toDecisioningError } from "../errors";
-import type { ClientOptions, EventListener } from "../options";
-import type { GetOffersResult } from "../result";
+import { createSafeLogger } from "../logger";
+import { LOCATION_HINT_COOKIE_NAME, TARGET_COOKIE_NAME, visitorCookieName } from "../protocol/cookies";
+import type { DeliveryRequest } from "../protocol/delivery";
+import { EdgeCoreClient } from "./platform";
 import type { WaitUntil } from "./wait-until";
 
 /** Options of the edge TargetClient.create(): the Node client's, without file system features. */
@@ -42,23 +46,10 @@ export interface EdgeCallOptions {
 
 export type EdgeGetOffersOptions = GetOffersOptions & EdgeCallOptions;
 
-/** What the edge client needs of the core client it wraps. */
-export interface CoreClient {
-  on(type: string, listener: EventListener): () => void;
-  ready(options?: ReadyOptions): Promise<void>;
-  status(): ClientStatus;
-  flush(): Promise<void>;
-  close(): Promise<void>;
-  getOffers(options: GetOffersOptions): Promise<GetOffersResult>;
-  sendNotifications(options: Omit<GetOffersOptions, "decisioningMethod">): Promise<GetOffersResult>;
-  /** Loads the artifact now; joins a load in flight. Rejects with the load's error. */
-  refreshArtifact(): Promise<void>;
-}
-
-/** Creates the core client for these options (the edge entry passes one bound to the web platform). */
-export type CoreFactory = (options: ClientOptions) => CoreClient;
+type CoreClient = EdgeCoreClient;
 
 const noop = () => undefined;
+const INTERNAL = Symbol("TargetClient.internal");
 
 function withoutWaitUntil(options: EdgeGetOffersOptions): GetOffersOptions {
   const { waitUntil: _ignored, ...rest } = options;
@@ -71,7 +62,19 @@ function pickWaitUntil(options: EdgeCallOptions | undefined, fallback: WaitUntil
   return typeof own === "function" ? own : fallback;
 }
 
-export class EdgeTargetClient {
+export class TargetClient {
+  static readonly TargetCookieName = TARGET_COOKIE_NAME;
+  static readonly TargetLocationHintCookieName = LOCATION_HINT_COOKIE_NAME;
+  static readonly AuthState = Object.freeze({ UNKNOWN: 0, AUTHENTICATED: 1, LOGGED_OUT: 2 });
+  static getVisitorCookieName(organizationId: string): string {
+    return visitorCookieName(organizationId);
+  }
+
+  /** Creates a client synchronously, without I/O (safe at module scope); the first call loads the artifact. */
+  static create(options: EdgeClientOptions): TargetClient {
+    return new TargetClient(INTERNAL, options);
+  }
+
   readonly #createCore: () => CoreClient;
   #coreInstance: CoreClient | undefined;
   readonly #listeners: { type: string; listener: EventListener; off?: () => void }[] = [];
@@ -81,15 +84,17 @@ export class EdgeTargetClient {
   #loading: Promise<void> | undefined;
   #revalidating = false;
 
-  /** Validates nothing and does no I/O yet: the core client is created by the first call. */
-  constructor(factory: CoreFactory, options: EdgeClientOptions) {
-    const o = (options && typeof options === "object" ? options : {}) as EdgeClientOptions;
+  /** Validates the options now (throwing as the Node client does); the core client is created by the first call. */
+  constructor(token: symbol, options: EdgeClientOptions) {
+    if (token !== INTERNAL) throw new Error("Please use TargetClient.create static method instead");
+    resolveOptions(options, createSafeLogger(options && typeof options === "object" ? options.logger : undefined));
+    const o = options;
     const { waitUntil, ...rest } = o;
     this.#waitUntil = typeof waitUntil === "function" ? waitUntil : undefined;
     this.#revalidateAfter = resolvePollingInterval(o.pollingInterval);
     this.#usesArtifact = (o.decisioningMethod ?? "on-device") !== "server-side";
     // The core never polls: this class decides when the artifact is loaded again.
-    this.#createCore = () => factory({ ...(rest as ClientOptions), pollingInterval: 0 });
+    this.#createCore = () => EdgeCoreClient.create({ ...(rest as ClientOptions), pollingInterval: 0 }) as CoreClient;
   }
 
   get #core(): CoreClient {

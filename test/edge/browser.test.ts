@@ -41,7 +41,7 @@ describe.skipIf(gate.skip)("edge entry in headless Chromium", () => {
       "GET /main.js": send("text/javascript", file("main.js")),
       "GET /on-device-decisioning.edge.js": send("text/javascript", edge),
       "GET /rules.json": send("application/json", JSON.stringify(artifact)),
-      "GET /conformance.html": send("text/html", '<!doctype html><script src="/conformance.js"></script>'),
+      "GET /conformance.html": send("text/html", '<!doctype html><script type="module" src="/conformance.js"></script>'),
       "GET /conformance.js": send("text/javascript", conformance),
     });
     const { chromium } = await import("playwright-core");

@@ -42,12 +42,32 @@ describe("edge entry bundle", () => {
     }
   });
 
-  it("resolves the package's edge conditions to the edge build", async () => {
-    const pkg = (await import("../../package.json", { with: { type: "json" } })).default as any;
-    const root = pkg.exports["."];
-    for (const condition of EDGE_CONDITIONS) {
-      expect(root[condition], condition).toBeDefined();
+  it("the package's export conditions select the built edge entry (npm run build first)", async () => {
+    const { mkdirSync, symlinkSync, writeFileSync, mkdtempSync, rmSync, existsSync } = await import("node:fs");
+    const { join, resolve } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const root = resolve(import.meta.dirname, "../..");
+    expect(existsSync(join(root, "dist/edge/index.js")), "dist/edge/index.js (npm run build)").toBe(true);
+    const dir = mkdtempSync(join(tmpdir(), "edge-exports-"));
+    try {
+      // A consumer project with this package installed, importing it by name.
+      mkdirSync(join(dir, "node_modules"));
+      symlinkSync(root, join(dir, "node_modules/on-device-decisioning"), "dir");
+      const entry = join(dir, "app.js");
+      writeFileSync(entry, 'import { TargetClient } from "on-device-decisioning";\nexport const create = TargetClient.create;\n');
+      const explicit = join(dir, "explicit.js");
+      writeFileSync(explicit, 'export { TargetClient } from "on-device-decisioning/edge";\n');
+      for (const condition of EDGE_CONDITIONS) {
+        const b = await buildEdgeBundle({ entry, conditions: [condition] });
+        expect(b.inputs.some((i) => i.endsWith("dist/edge/index.js")), condition).toBe(true);
+        expect(b.nodeImports, condition).toEqual([]);
+        expect(b.nodeGlobals, condition).toEqual([]);
+      }
+      const b = await buildEdgeBundle({ entry: explicit, conditions: [] });
+      expect(b.inputs.some((i) => i.endsWith("dist/edge/index.js"))).toBe(true);
+      expect(b.nodeImports).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-    expect(pkg.exports["./edge"]).toBeDefined();
   });
 });
