@@ -19,7 +19,8 @@ import type { GetOffersOptions, ReadyOptions } from "../client/call-options";
 import { resolveOptions, type ClientOptions, type EventListener } from "../client/options";
 import type { GetOffersResult } from "../client/result";
 import type { ClientStatus } from "../client/target-client";
-import { toDecisioningError } from "../errors";
+import { locationKind } from "../artifact/url";
+import { DecisioningError, toDecisioningError } from "../errors";
 import { createSafeLogger } from "../logger";
 import { LOCATION_HINT_COOKIE_NAME, TARGET_COOKIE_NAME, visitorCookieName } from "../protocol/cookies";
 import type { DeliveryRequest } from "../protocol/delivery";
@@ -49,6 +50,15 @@ export type EdgeGetOffersOptions = GetOffersOptions & EdgeCallOptions;
 type CoreClient = EdgeCoreClient;
 
 const noop = () => undefined;
+
+/** The Node client's error for a call without an artifact, with the failed load as its cause. */
+function notReady(err: unknown): DecisioningError {
+  const cause = toDecisioningError(err);
+  return new DecisioningError("ODE_ERR_NOT_READY", `Unable to fulfill request; the artifact could not be loaded (${cause.code}: ${cause.message})`, {
+    cause,
+    recoverable: true,
+  });
+}
 const INTERNAL = Symbol("TargetClient.internal");
 
 function withoutWaitUntil(options: EdgeGetOffersOptions): GetOffersOptions {
@@ -89,6 +99,11 @@ export class TargetClient {
     if (token !== INTERNAL) throw new Error("Please use TargetClient.create static method instead");
     resolveOptions(options, createSafeLogger(options && typeof options === "object" ? options.logger : undefined));
     const o = options;
+    if (typeof o.artifactLocation === "string" && locationKind(o.artifactLocation) !== "http") {
+      throw new DecisioningError("ODE_ERR_INVALID_OPTION", "artifactLocation must be an http(s) URL here (no file system)", {
+        details: { option: "artifactLocation" },
+      });
+    }
     const { waitUntil, ...rest } = o;
     this.#waitUntil = typeof waitUntil === "function" ? waitUntil : undefined;
     this.#revalidateAfter = resolvePollingInterval(o.pollingInterval);
@@ -185,7 +200,7 @@ export class TargetClient {
         await this.#load();
       } catch (err) {
         // hybrid answers remotely without an artifact; on-device reports why there is none
-        if ((options?.decisioningMethod ?? status.decisioningMethod) !== "hybrid") throw toDecisioningError(err);
+        if ((options?.decisioningMethod ?? status.decisioningMethod) !== "hybrid") throw notReady(err);
       }
       return;
     }
