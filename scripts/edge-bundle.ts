@@ -12,6 +12,7 @@
  * Used by test/edge/bundle.test.ts (CI), by the runtime tests to build what they run, and from
  * the command line: `npm run check:edge` prints the size (min + gzip) and the findings.
  */
+import { realpathSync } from "node:fs";
 import { builtinModules } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -50,6 +51,8 @@ export interface EdgeBundleOptions {
   alias?: Record<string, string>;
   /** Leave these specifiers unresolved (imports the host runtime provides, e.g. "cloudflare:workers"). */
   external?: string[];
+  /** Export conditions to resolve with; default all of {@link EDGE_CONDITIONS}. */
+  conditions?: string[];
 }
 
 export interface EdgeBundle {
@@ -107,7 +110,7 @@ export async function buildEdgeBundle(options: EdgeBundleOptions = {}): Promise<
     format: "esm",
     platform: options.platform ?? "neutral",
     target: "es2022",
-    conditions: [...EDGE_CONDITIONS],
+    conditions: options.conditions ?? [...EDGE_CONDITIONS],
     mainFields: ["browser", "module", "main"],
     minify: options.minify ?? true,
     treeShaking: true,
@@ -125,7 +128,7 @@ export async function buildEdgeBundle(options: EdgeBundleOptions = {}): Promise<
       ? code.includes("Dynamic require of")
       : new RegExp(`${MARKER}${name}(?![A-Za-z0-9_$])`).test(code),
   );
-  const inputs = Object.keys(result.metafile.inputs).map((p) => path.relative(ROOT, path.resolve(p)));
+  const inputs = Object.keys(result.metafile.inputs).map((p) => path.relative(ROOT, realpathSync(path.resolve(p))));
   const bytes = Buffer.byteLength(code);
   return {
     code,

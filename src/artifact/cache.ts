@@ -1,13 +1,11 @@
 /**
  * Warm-start cache: the last validated artifact (its JSON text), its ETag and when it was
- * retrieved, stored per artifact location in a directory or a user storage port.
+ * retrieved, stored per artifact location in a storage port (a directory: ./directory-storage).
  *
  * Entry format (a string): line 1 is a JSON metadata object, the rest is the artifact JSON text
  * verbatim (no double escaping of a large body). Reading is defensive: a missing, foreign or
  * corrupt entry is reported as undefined with a logged reason, never thrown.
  */
-import { mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import type { SafeLogger } from "../logger";
 
 /** A two-method storage port (e.g. Redis, KV store). Values are strings. */
@@ -78,37 +76,6 @@ export function decodeCacheEntry(raw: string, location: string): CachedArtifact 
   return entry;
 }
 
-let tmpCounter = 0;
-
-/**
- * Directory storage: one file per key; writes go to a temporary file in the same directory and
- * are renamed over the target, so a reader (or a crash) never sees a half-written entry.
- */
-export function createDirectoryStorage(dir: string): ArtifactCacheStorage {
-  return {
-    async get(key) {
-      try {
-        return await readFile(join(dir, key), "utf8");
-      } catch (err) {
-        if ((err as { code?: string }).code === "ENOENT") return undefined;
-        throw err;
-      }
-    },
-    async set(key, value) {
-      await mkdir(dir, { recursive: true });
-      const target = join(dir, key);
-      const tmp = `${target}.${process.pid}.${++tmpCounter}.tmp`;
-      try {
-        await writeFile(tmp, value, "utf8");
-        await rename(tmp, target);
-      } catch (err) {
-        await unlink(tmp).catch(() => {});
-        throw err;
-      }
-    },
-  };
-}
-
 export interface ArtifactCache {
   read(): Promise<CachedArtifact | undefined>;
   /** Queued: writes never overlap and land in call order. Never rejects. */
@@ -118,11 +85,10 @@ export interface ArtifactCache {
 }
 
 export function createArtifactCache(
-  config: string | ArtifactCacheStorage,
+  storage: ArtifactCacheStorage,
   location: string,
   logger: SafeLogger,
 ): ArtifactCache {
-  const storage = typeof config === "string" ? createDirectoryStorage(config) : config;
   const key = cacheKeyFor(location);
   let queue: Promise<void> = Promise.resolve();
   return {

@@ -7,14 +7,14 @@ import { DecisioningError, type ErrorCode } from "../errors";
 import type { TelemetryEntry } from "../protocol/delivery";
 import type { TimerHandle } from "../platform/scheduler";
 import { createBackoff } from "./backoff";
-import { createArtifactCache, type ArtifactCache } from "./cache";
+import { createArtifactCache, type ArtifactCache, type ArtifactCacheStorage } from "./cache";
 import { compileArtifact, decodeArtifactBody } from "./decode";
 import { parseArtifactText, validateArtifact } from "./parse";
 import { createPoller } from "./poller";
 import type { Artifact } from "./schema";
 import { createHttpSource } from "./http-source";
 import type { ArtifactSourceKind, BuiltInSource, InternalLoadResult } from "./source";
-import { createFileSource, wrapCustomSource } from "./sources";
+import { wrapCustomSource } from "./custom-source";
 import {
   DEFAULT_DOWNLOAD_TIMEOUT,
   DEFAULT_MAXIMUM_ARTIFACT_SIZE,
@@ -40,6 +40,16 @@ export type { ArtifactManager, ArtifactManagerOptions, LoadedArtifact } from "./
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
+/** The storage of `artifactCache`: a port as it is, a directory path through the platform's directory storage. */
+function resolveCacheStorage(opts: ArtifactManagerOptions<unknown>): ArtifactCacheStorage | undefined {
+  const config = opts.artifactCache;
+  if (config === undefined || config === null) return undefined;
+  if (typeof config !== "string") return config;
+  if (opts.directoryStorage) return opts.directoryStorage(config);
+  opts.logger.warn("artifactCache ignored: a directory cache needs a file system; pass a storage port instead");
+  return undefined;
+}
+
 export function createArtifactManager<T>(opts: ArtifactManagerOptions<T>): ArtifactManager<T> {
   const { scheduler, logger } = opts;
   const pollingInterval = resolvePollingInterval(opts.pollingInterval, logger);
@@ -59,10 +69,10 @@ export function createArtifactManager<T>(opts: ArtifactManagerOptions<T>): Artif
     : buildSource(artifactUrl(opts));
   const location = source.location;
   const format: ArtifactFormat = resolveArtifactFormat(opts.artifactFormat, location);
-  const cache: ArtifactCache | undefined =
-    opts.artifactCache !== undefined && opts.artifactCache !== null && source.kind !== "file"
-      ? createArtifactCache(opts.artifactCache, location, logger)
-      : undefined;
+  const cacheStorage = source.kind === "file" ? undefined : resolveCacheStorage(opts);
+  const cache: ArtifactCache | undefined = cacheStorage
+    ? createArtifactCache(cacheStorage, location, logger)
+    : undefined;
 
   function buildSource(loc: string): BuiltInSource {
     if (locationKind(loc) === "http") {
@@ -75,7 +85,14 @@ export function createArtifactManager<T>(opts: ArtifactManagerOptions<T>): Artif
         performanceNow: perfNow,
       });
     }
-    return createFileSource({ location: loc, maximumArtifactSize: maxSize, logger });
+    if (!opts.fileSource) {
+      throw new DecisioningError(
+        "ODE_ERR_INVALID_OPTION",
+        `artifactLocation must be an http(s) URL on this platform (no file system): ${loc}`,
+        { details: { option: "artifactLocation" } },
+      );
+    }
+    return opts.fileSource({ location: loc, maximumArtifactSize: maxSize, logger });
   }
 
   const decodeOpts = { organizationId: opts.organizationId, maximumArtifactSize: maxSize, location };
@@ -99,6 +116,7 @@ export function createArtifactManager<T>(opts: ArtifactManagerOptions<T>): Artif
     run: loadOnce,
     onFailure: (err, retryInMs) => void report(err, retryInMs),
     onTick: () => checkStale(scheduler.now()),
+    retryUntilLoaded: opts.retryUntilLoaded ?? true,
   });
 
   function emit(type: string, payload: Record<string, unknown>): void {

@@ -4,7 +4,8 @@
  *
  * Schedule:
  * - until a first load succeeds ("initial" phase) a failed load is retried after the backoff
- *   delay, whatever the polling interval (also with polling off), until success or close();
+ *   delay, whatever the polling interval (also with polling off), until success or close()
+ *   (unless `retryUntilLoaded` is false: then only refresh() loads again);
  * - after a success the next load comes `intervalMs` after the previous one *finished* (0 = no
  *   more loads, except refresh());
  * - after a failure once loaded: the backoff delay, but never later than `intervalMs` (backoff must
@@ -33,6 +34,8 @@ export interface PollerOptions {
   onFailure?(err: unknown, retryInMs: number | undefined): void;
   /** Called when a timer fires, before the load (freshness checks). */
   onTick?(): void;
+  /** Retry a failed first load on a timer (default true); false: only refresh() loads again. */
+  retryUntilLoaded?: boolean;
 }
 
 export interface Poller {
@@ -111,6 +114,7 @@ export function createPoller(opts: PollerOptions): Poller {
   function onFailure(err: unknown): number | undefined {
     if (closed) return undefined;
     if (loaded && intervalMs === 0) return undefined;
+    if (!loaded && opts.retryUntilLoaded === false) return undefined;
     const delay = failureDelay(err);
     schedule(delay);
     return delay;

@@ -3,6 +3,7 @@
  * validates what it returns and swaps the artifact. Users may pass their own {@link ArtifactSource};
  * the built-in sources implement {@link BuiltInSource}, which reports a few more facts.
  */
+import type { SafeLogger } from "../logger";
 import type { Geo } from "../protocol/delivery";
 import type { ArtifactFormat } from "./url";
 
@@ -59,4 +60,12 @@ export interface BuiltInSource extends ArtifactSource {
   readonly kind: ArtifactSourceKind;
   readonly location: string;
   load(ctx: ArtifactLoadContext): Promise<InternalLoadResult>;
+}
+
+/** What a file source is given (the Node platform implements it in ./sources). */
+export interface FileSourceOptions {
+  /** A filesystem path or a file:// URL. */
+  location: string;
+  maximumArtifactSize: number;
+  logger: SafeLogger;
 }

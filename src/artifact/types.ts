@@ -6,7 +6,7 @@ import type { Scheduler } from "../platform/scheduler";
 import type { BackoffOptions } from "./backoff";
 import type { ArtifactCacheStorage } from "./cache";
 import type { Artifact } from "./schema";
-import type { ArtifactSource, ArtifactSourceKind } from "./source";
+import type { ArtifactSource, ArtifactSourceKind, BuiltInSource, FileSourceOptions } from "./source";
 
 /** One artifact in use: immutable; a new object replaces it on every change. */
 export interface LoadedArtifact<T> {
@@ -56,6 +56,15 @@ export interface ArtifactManagerOptions<T> {
   /** Watch a file location (or a custom source with watch()) for changes. Default false. */
   watchFile?: boolean;
   fetch: FetchLike;
+  /** Reads file locations (the Node platform's file source); without it only http(s) locations work. */
+  fileSource?: (opts: FileSourceOptions) => BuiltInSource;
+  /** Turns an `artifactCache` directory path into storage (Node); without it a path is ignored with a warning. */
+  directoryStorage?: (dir: string) => ArtifactCacheStorage;
+  /**
+   * Retry a failed first load on a timer until it succeeds (default true). Edge runtimes pass false:
+   * nothing may run between requests, the next refresh() (made by a request) tries again.
+   */
+  retryUntilLoaded?: boolean;
   scheduler: Scheduler;
   logger: SafeLogger;
   /** Builds the engine's compiled form; may throw a DecisioningError (e.g. unknown operator). */

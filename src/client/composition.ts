@@ -6,7 +6,7 @@
 import { createArtifactManager } from "../artifact/manager";
 import { compileArtifact, type CompiledArtifact } from "../engine/compile";
 import { createSafeLogger, type SafeLogger } from "../logger";
-import { createDefaultFetch, performanceNow } from "../platform/defaults";
+import { performanceNow } from "../platform/clock";
 import { systemScheduler, type Scheduler } from "../platform/scheduler";
 import type { Geo, TelemetryEntry } from "../protocol/delivery";
 import { createDeliveryClient } from "../remote/delivery-client";
@@ -14,17 +14,18 @@ import { createGeoResolver } from "../remote/geo";
 import { createNotificationQueue } from "../remote/notification-queue";
 import { createTelemetryStore, type TelemetryStore } from "../remote/telemetry";
 import { EventHub } from "./events";
+import type { ClientPlatform } from "./platform";
 import { resolveOptions, type ClientOptions, type ResolvedOptions } from "./options";
 import { sendNotificationBatch } from "./remote-calls";
 import { usesArtifact, type ClientRuntime, type ClientState } from "./runtime";
 
-/** Validates the options (throwing for what cannot be defaulted) and creates every part. */
-export function createRuntime(input: ClientOptions): ClientRuntime {
+/** Validates the options (throwing for what cannot be defaulted) and creates every part on `platform`. */
+export function createRuntime(input: ClientOptions, platform: ClientPlatform): ClientRuntime {
   const log = createSafeLogger(input && typeof input === "object" ? input.logger : undefined);
   const options = resolveOptions(input, log);
   const events = new EventHub(log, options.events as Record<string, unknown> | undefined);
   const scheduler = options.scheduler ?? systemScheduler;
-  const http = options.fetchApi ? { fetch: options.fetchApi, close: undefined } : createDefaultFetch();
+  const http = options.fetchApi ? { fetch: options.fetchApi, close: undefined } : platform.createFetch();
   const telemetry = createTelemetryStore({ enabled: options.telemetryEnabled });
   const state: ClientState = {
     locationHint: options.targetLocationHint,
@@ -40,6 +41,7 @@ export function createRuntime(input: ClientOptions): ClientRuntime {
     scheduler,
     fetch: http.fetch,
     closeFetch: http.close,
+    backgroundWork: platform.backgroundWork,
     telemetry,
     delivery: createDeliveryClient({
       ...common,
@@ -72,7 +74,7 @@ export function createRuntime(input: ClientOptions): ClientRuntime {
       onError: (error, payload) => events.emit("sendNotificationError", { notification: { request: payload }, error }),
     }),
     manager: usesArtifact(options.decisioningMethod)
-      ? createManager(options, { ...common, events, telemetry })
+      ? createManager(options, { ...common, events, telemetry, platform })
       : undefined,
     state,
   };
@@ -80,6 +82,7 @@ export function createRuntime(input: ClientOptions): ClientRuntime {
 }
 
 interface ManagerPorts {
+  platform: ClientPlatform;
   fetch: ClientRuntime["fetch"];
   scheduler: Scheduler;
   logger: SafeLogger;
@@ -104,6 +107,9 @@ function createManager(o: ResolvedOptions, ports: ManagerPorts) {
     artifactCache: o.artifactCache,
     watchFile: o.watchArtifactFile,
     fetch: ports.fetch,
+    fileSource: ports.platform.fileSource,
+    directoryStorage: ports.platform.directoryStorage,
+    retryUntilLoaded: ports.platform.backgroundWork,
     scheduler: ports.scheduler,
     logger: ports.logger,
     compile: compileArtifact,
@@ -115,7 +121,8 @@ function createManager(o: ResolvedOptions, ports: ManagerPorts) {
 
 /**
  * Starts the client: an on-device or hybrid client starts loading its artifact (and, with no
- * location hint configured, asks the edge for one through `pingLocationHint`); a server-side client
+ * location hint configured and background work allowed, asks the edge for one through
+ * `pingLocationHint`); a server-side client
  * signals readiness on the next turn of the event loop.
  */
 export function startRuntime(runtime: ClientRuntime, pingLocationHint: () => void): void {
@@ -133,7 +140,7 @@ export function startRuntime(runtime: ClientRuntime, pingLocationHint: () => voi
     events.emit("clientReady");
   });
   manager.start();
-  if (!runtime.options.targetLocationHint) pingLocationHint();
+  if (!runtime.options.targetLocationHint && runtime.backgroundWork) pingLocationHint();
 }
 
 /** Stops polling, flushes queued notifications, aborts in-flight calls, releases sockets. */

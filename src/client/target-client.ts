@@ -9,6 +9,7 @@ import type { NotificationQueue } from "../remote/notification-queue";
 import { createAttributes, withAttributeMboxes, type Attributes } from "./attributes";
 import type { GetOffersOptions, ReadyOptions } from "./call-options";
 import { closeRuntime, createRuntime, startRuntime } from "./composition";
+import { portablePlatform, type ClientPlatform } from "./platform";
 import { safeCall } from "./events";
 import type { ClientOptions, DecisioningMethod, EventListener } from "./options";
 import * as pipeline from "./pipeline";
@@ -39,16 +40,22 @@ export class TargetClient {
     return visitorCookieName(organizationId);
   }
 
+  /**
+   * The adapters of this class's clients. This class needs only a global fetch; each entry point
+   * binds its platform in a subclass (Node: ./node-target-client, edge runtimes: ../edge).
+   */
+  protected static readonly platform: ClientPlatform = portablePlatform;
+
   /** Creates a client synchronously; readiness is signalled by `clientReady` and `ready()`. */
   static create(options: ClientOptions): TargetClient {
-    return new TargetClient(INTERNAL, options);
+    return new this(INTERNAL, options);
   }
 
   readonly #rt: ClientRuntime;
 
   constructor(token: symbol, options: ClientOptions) {
     if (token !== INTERNAL) throw new Error("Please use TargetClient.create static method instead");
-    this.#rt = createRuntime(options);
+    this.#rt = createRuntime(options, (new.target as typeof TargetClient).platform);
     startRuntime(this.#rt, () => pipeline.pingLocationHint(this.#rt));
   }
 
@@ -95,6 +102,16 @@ export class TargetClient {
       fresh: manager ? manager.isFresh(scheduler.now()) : true,
       notifications: queue.stats(),
     };
+  }
+
+  /**
+   * Loads the artifact now (joining a load in flight) and resolves once it is in use; rejects with
+   * the load's error. With polling off this is how an artifact is refreshed.
+   */
+  refreshArtifact(): Promise<void> {
+    const rt = this.#rt;
+    if (rt.state.closing) return Promise.reject(new DecisioningError("ODE_ERR_CLOSED", "The client is closed"));
+    return rt.manager ? rt.manager.refresh() : Promise.resolve();
   }
 
   /** Sends every queued notification now. */

@@ -8,10 +8,10 @@
  * background of the request, best effort.
  */
 import { DecisioningError, toDecisioningError } from "../errors";
-import type { DeliveryRequest, DeliveryResponse } from "../engine/types";
-import { DELIVERY_PATH } from "../remote/delivery-client";
+import type { DeliveryRequest, DeliveryResponse } from "../protocol/delivery";
+import { DELIVERY_PATH } from "../protocol/endpoints";
 import { fromDecisioningError, httpError, type HttpError } from "../server/http-errors";
-import type { ResultMeta } from "../result";
+import type { ResultMeta } from "../client/result";
 import type { WaitUntil } from "./wait-until";
 
 export const HEADER_METHOD = "x-odd-decisioning-method";

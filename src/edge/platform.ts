@@ -1,17 +1,17 @@
 /**
- * The web-platform defaults of the edge entry: the runtime's global `fetch` (workerd, Deno,
- * browsers, Vercel Edge all have one) with redirects never followed, and nothing to release on
- * close (the runtime owns its connections).
+ * The edge platform: the runtime's global fetch, no file system, and no work between requests
+ * (no load retried on a timer, no location-hint request at start).
  */
-import type { FetchInit, FetchLike, FetchResponseLike } from "../platform/http";
+import type { ClientPlatform } from "../client/platform";
+import { TargetClient as PortableTargetClient } from "../client/target-client";
+import { createWebFetch } from "../platform/web-fetch";
 
-export function createWebFetch(): { fetch: FetchLike; close: undefined } {
-  const fetch: FetchLike = (url: string, init: FetchInit = {}) => {
-    const global = globalThis.fetch;
-    if (typeof global !== "function") {
-      return Promise.reject(new TypeError("This runtime has no global fetch: pass fetchApi to TargetClient.create()"));
-    }
-    return global(url, { ...init, redirect: "manual" }) as Promise<FetchResponseLike>;
-  };
-  return { fetch, close: undefined };
+export const edgePlatform: ClientPlatform = {
+  createFetch: createWebFetch,
+  backgroundWork: false,
+};
+
+/** The facade on the edge platform: what the edge TargetClient wraps. */
+export class EdgeCoreClient extends PortableTargetClient {
+  protected static override readonly platform: ClientPlatform = edgePlatform;
 }

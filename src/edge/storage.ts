@@ -11,7 +11,7 @@
  */
 import { DecisioningError } from "../errors";
 import type { ArtifactCacheStorage } from "../artifact/cache";
-import type { ArtifactSource } from "../artifact/sources";
+import type { ArtifactSource } from "../artifact/source";
 
 /** The subset of a Cloudflare KV namespace binding these adapters use. */
 export interface KvNamespaceLike {

@@ -5,11 +5,11 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   cacheKeyFor,
-  createDirectoryStorage,
   decodeCacheEntry,
   encodeCacheEntry,
   type ArtifactCacheStorage,
 } from "../../src/artifact/cache";
+import { createDirectoryStorage } from "../../src/artifact/directory-storage";
 import { ManualScheduler } from "../../src/platform/scheduler";
 import { anArtifact, etagged, setup, startServer, type TestServer } from "./support";
 

@@ -3,7 +3,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { fetch as undiciFetch } from "undici";
 import { vi } from "vitest";
+import { createDirectoryStorage } from "../../src/artifact/directory-storage";
 import { createArtifactManager, type ArtifactManagerOptions } from "../../src/artifact/manager";
+import { createFileSource } from "../../src/artifact/sources";
 import { ManualScheduler } from "../../src/platform/scheduler";
 import type { TelemetryEntry } from "../../src/protocol/delivery";
 import { DecisioningError } from "../../src/errors";
@@ -201,7 +203,7 @@ export function quietLogger(lines: string[] = []): SafeLogger {
   });
 }
 
-/** A manager wired for tests: ManualScheduler (random 0.5), undici fetch, recorder, compile spy. */
+/** A manager wired for tests: ManualScheduler (random 0.5), undici fetch, the Node file ports, recorder, compile spy. */
 export function setup(
   overrides: Partial<ArtifactManagerOptions<{ rules: number }>> = {},
   scheduler = new ManualScheduler(1_700_000_000_000),
@@ -214,6 +216,8 @@ export function setup(
     client: "acme",
     organizationId: "ORG@AdobeOrg",
     fetch,
+    fileSource: createFileSource,
+    directoryStorage: createDirectoryStorage,
     scheduler,
     logger: quietLogger(logs),
     compile,

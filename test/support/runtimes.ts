@@ -117,11 +117,14 @@ export async function startDeno(script: string, opts: { args?: string[]; cwd: st
   };
 }
 
-/** Runs a deno script to completion; resolves with its stdout (rejects on a non-zero exit). */
-export async function runDeno(script: string, opts: { args?: string[]; cwd: string; timeoutMs?: number }): Promise<string> {
+/** Runs a deno script to completion (`args`: deno flags, `scriptArgs`: the script's); resolves with its stdout. */
+export async function runDeno(
+  script: string,
+  opts: { args?: string[]; scriptArgs?: string[]; cwd: string; timeoutMs?: number },
+): Promise<string> {
   const child = spawn(
     denoPath(),
-    ["run", "--no-prompt", "--no-remote", "--no-npm", "--no-config", "--no-lock", ...(opts.args ?? []), script],
+    ["run", "--no-prompt", "--no-remote", "--no-npm", "--no-config", "--no-lock", ...(opts.args ?? []), script, ...(opts.scriptArgs ?? [])],
     {
       cwd: opts.cwd,
       env: { PATH: process.env.PATH ?? "", DENO_NO_UPDATE_CHECK: "1", DENO_DIR: path.join(opts.cwd, ".deno"), NO_COLOR: "1" },
