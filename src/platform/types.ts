@@ -1,12 +1,11 @@
 /**
  * The platform a client runs on: the adapters that differ between Node and edge runtimes. Each
- * entry point of the package binds its own (the Node entry: undici and the file system, see
- * ./node-target-client; the edge entry: the runtime's fetch, see ../edge), so neither pulls the
- * other's modules into its bundle.
+ * entry point of the package binds its own (the Node entry: ./node, undici and the file system;
+ * the edge entry: ../edge/platform, the runtime's fetch), so neither pulls the other's modules
+ * into its bundle.
  */
 import type { ArtifactManagerOptions } from "../artifact/types";
-import type { FetchLike } from "../platform/http";
-import { createWebFetch } from "../platform/web-fetch";
+import type { FetchLike } from "./http";
 
 export interface ClientPlatform {
   /** The HTTP stack used when the caller passes no `fetchApi`; `close` releases it on client close. */
@@ -22,9 +21,3 @@ export interface ClientPlatform {
    */
   backgroundWork: boolean;
 }
-
-/** Any runtime with a global fetch (Bun, Deno, browsers, Node's own fetch): no file system. */
-export const portablePlatform: ClientPlatform = {
-  createFetch: createWebFetch,
-  backgroundWork: true,
-};
