@@ -255,11 +255,12 @@ export function createArtifactManager<T>(opts: ArtifactManagerOptions<T>): Artif
     validator = result.etag;
     if (cache) {
       const text = decoded.text ?? JSON.stringify(decoded.artifact);
-      void cache.write({
+      const written = cache.write({
         text,
         retrievedAt: record.retrievedAt,
         ...(publicEtag !== undefined ? { etag: publicEtag } : {}),
       });
+      if (opts.awaitCacheWrites) await written; // never rejects
     }
     return () => {
       if (closed) return;

@@ -65,6 +65,11 @@ export interface ArtifactManagerOptions<T> {
    * nothing may run between requests, the next refresh() (made by a request) tries again.
    */
   retryUntilLoaded?: boolean;
+  /**
+   * A load resolves only once its cache write is stored (default false: the write runs behind).
+   * Edge runtimes pass true, so the write is part of the work handed to waitUntil.
+   */
+  awaitCacheWrites?: boolean;
   scheduler: Scheduler;
   logger: SafeLogger;
   /** Builds the engine's compiled form; may throw a DecisioningError (e.g. unknown operator). */

@@ -110,6 +110,7 @@ function createManager(o: ResolvedOptions, ports: ManagerPorts) {
     fileSource: ports.platform.fileSource,
     directoryStorage: ports.platform.directoryStorage,
     retryUntilLoaded: ports.platform.backgroundWork,
+    awaitCacheWrites: !ports.platform.backgroundWork,
     scheduler: ports.scheduler,
     logger: ports.logger,
     compile: compileArtifact,

@@ -196,8 +196,12 @@ export class TargetClient {
     const status = this.#core.status();
     if (status.closed) return; // the core refuses the call with ODE_ERR_CLOSED
     if (!status.ready) {
+      const load = this.#load();
+      this.#handOver(load, waitUntil);
       try {
-        await this.#load();
+        // A warm-start cache (artifactCache) may answer before the download: decide from it and
+        // let the download finish in waitUntil.
+        await Promise.race([load, this.#core.ready()]);
       } catch (err) {
         // hybrid answers remotely without an artifact; on-device reports why there is none
         if ((options?.decisioningMethod ?? status.decisioningMethod) !== "hybrid") throw notReady(err);

@@ -20,10 +20,19 @@ import { deliveryRequest, nodeDecision, type CapturedCall } from "./support";
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const gate = runtimeGate("workerd");
 
-/** Adobe's edge as the worker sees it: every outbound fetch of the worker lands here. */
-function edgeStub(delayMs: number) {
-  const calls: (CapturedCall & { answeredAt?: number })[] = [];
+/**
+ * The internet as the worker sees it: every outbound fetch lands here. Adobe's edge answers after
+ * `delayMs`; artifacts.example.test serves an artifact with an ETag (304 when it matches).
+ */
+function edgeStub(delayMs: number, artifact: unknown) {
+  const calls: (CapturedCall & { answeredAt?: number; ifNoneMatch?: string | null })[] = [];
   const handler = async (request: Request): Promise<Response> => {
+    if (new URL(request.url).hostname === "artifacts.example.test") {
+      const ifNoneMatch = request.headers.get("if-none-match");
+      calls.push({ method: request.method, url: request.url, body: undefined, receivedAt: Date.now(), ifNoneMatch });
+      if (ifNoneMatch === '"w1"') return new Response(null, { status: 304, headers: { etag: '"w1"' } });
+      return Response.json(artifact, { headers: { etag: '"w1"' } });
+    }
     const call: CapturedCall & { answeredAt?: number } = {
       method: request.method,
       url: request.url,
@@ -45,8 +54,8 @@ async function kvOf(mf: MiniflareType): Promise<KvNamespaceLike> {
 
 describe.skipIf(gate.skip)("edge entry in workerd (miniflare)", () => {
   let mf: MiniflareType;
-  const stub = edgeStub(400);
   const ab = loadArtifact("TEST_ARTIFACT_AB_SIMPLE");
+  const stub = edgeStub(400, ab);
 
   beforeAll(async () => {
     const { Miniflare } = await import("miniflare");
@@ -164,4 +173,20 @@ describe.skipIf(gate.skip)("edge entry in workerd (miniflare)", () => {
     // ...so a later call decides with the new one.
     await expect.poll(decide, { timeout: 5000, interval: 100 }).toBe("1.0.1");
   });
+
+  for (const storage of ["kv", "cache"]) {
+    it(`starts a new client from the warm-start cache in ${storage === "kv" ? "KV" : "the Cache API"} and revalidates it with its ETag`, async () => {
+      const warm = async () => {
+        const res = await mf.dispatchFetch(`http://worker/__warm?storage=${storage}`);
+        expect(res.status).toBe(200);
+        return (await res.json()) as { source: string; version: string };
+      };
+      const downloads = () => stub.calls.filter((c) => c.url.endsWith(`storage=${storage}`));
+      expect(await warm()).toEqual({ source: "http", version: ab.version });
+      expect(downloads().map((c) => c.ifNoneMatch)).toEqual([null]);
+      // A new client (as in a new isolate) answers from the cache, then revalidates in waitUntil.
+      expect(await warm()).toEqual({ source: "cache", version: ab.version });
+      await expect.poll(() => downloads().map((c) => c.ifNoneMatch), { timeout: 5000 }).toEqual([null, '"w1"']);
+    });
+  }
 });
