@@ -10,12 +10,13 @@
  * - geo from the CDN's response headers (spec §7 mapping) and the fetch time for telemetry
  */
 import { DecisioningError } from "../errors";
-import type { Geo } from "../protocol/delivery";
 import type { FetchLike, FetchResponseLike } from "../platform/http";
 import type { Scheduler } from "../platform/scheduler";
+import { createDeadline } from "../primitives/abort";
 import { parseRetryAfter } from "../primitives/retry";
+import { geoFromHeaders } from "../protocol/geo";
 import { artifactTooLarge as tooLarge } from "./parse";
-import type { BuiltInSource } from "./source";
+import type { ArtifactLoadContext, BuiltInSource, InternalLoadResult } from "./source";
 
 export interface HttpSourceOptions {
   url: string;
@@ -26,35 +27,6 @@ export interface HttpSourceOptions {
   maximumArtifactSize: number;
   /** Clock for the telemetry `execution` time; default scheduler.now. */
   performanceNow?: () => number;
-}
-
-const GEO_HEADERS: ReadonlyArray<[header: string, key: keyof Geo & string, numeric: boolean]> = [
-  ["x-forwarded-for", "ipAddress", false],
-  ["x-geo-latitude", "latitude", true],
-  ["x-geo-longitude", "longitude", true],
-  ["x-geo-country-code", "countryCode", false],
-  ["x-geo-region-code", "stateCode", false],
-  ["x-geo-city", "city", false],
-];
-
-/**
- * Geo from CDN response headers: x-forwarded-for → ipAddress, x-geo-latitude/longitude →
- * latitude/longitude (parseFloat; non-numeric values are dropped rather than passed on as NaN),
- * x-geo-country-code → countryCode, x-geo-region-code → stateCode, x-geo-city → city.
- */
-export function geoFromHeaders(headers: { get(name: string): string | null }): Geo {
-  const geo: Geo = {};
-  for (const [header, key, numeric] of GEO_HEADERS) {
-    const value = headers.get(header);
-    if (value === null || value === undefined) continue;
-    if (numeric) {
-      const n = parseFloat(value);
-      if (Number.isFinite(n)) geo[key] = n;
-    } else {
-      geo[key] = value;
-    }
-  }
-  return geo;
 }
 
 interface StreamLike {
@@ -97,94 +69,89 @@ async function readBody(res: FetchResponseLike, limit: number, location: string)
 
 export function createHttpSource(opts: HttpSourceOptions): BuiltInSource {
   const location = opts.url;
-  const perfNow = opts.performanceNow ?? (() => opts.scheduler.now());
-  const details = (extra: Record<string, unknown> = {}) => ({ artifactLocation: location, ...extra });
-
+  const details: Details = (extra = {}) => ({ artifactLocation: location, ...extra });
   return {
     kind: "http",
     location,
-    async load(ctx) {
-      const controller = new AbortController();
-      let timedOut = false;
-      const onOuterAbort = () => controller.abort(ctx.signal.reason);
-      if (ctx.signal.aborted) onOuterAbort();
-      else ctx.signal.addEventListener("abort", onOuterAbort, { once: true });
-      const timer = opts.scheduler.setTimeout(() => {
-        timedOut = true;
-        controller.abort(new DecisioningError("ODE_ERR_TIMEOUT", "Artifact download timed out"));
-      }, opts.timeoutMs);
-      const started = perfNow();
-
-      const fail = (err: unknown): DecisioningError => {
-        if (DecisioningError.is(err) && err.code !== "ODE_ERR_TIMEOUT") return err;
-        if (timedOut) {
-          return new DecisioningError(
-            "ODE_ERR_TIMEOUT",
-            `Artifact download timed out after ${opts.timeoutMs} ms`,
-            {
-              cause: err,
-              recoverable: true,
-              details: details(),
-            },
-          );
-        }
-        if (ctx.signal.aborted) {
-          return new DecisioningError("ODE_ERR_ABORTED", "Artifact download aborted", {
-            cause: err,
-            details: details(),
-          });
-        }
-        const reason = err instanceof Error ? describe(err) : String(err);
-        return new DecisioningError("ODE_ERR_NETWORK", `Artifact download failed: ${reason}`, {
-          cause: err,
-          recoverable: true,
-          details: details(),
-        });
-      };
-
-      let settled = false; // the response (if any) was fully consumed
-      try {
-        const headers: Record<string, string> = {};
-        if (ctx.etag) headers["If-None-Match"] = ctx.etag;
-        let res: FetchResponseLike;
-        try {
-          res = await opts.fetch(location, { method: "GET", headers, signal: controller.signal });
-        } catch (err) {
-          throw fail(err);
-        }
-        if (res.status === 304) {
-          if (!ctx.etag) throw statusError(res, opts.scheduler.now(), details);
-          settled = true;
-          return { status: "unchanged", download: { execution: perfNow() - started } };
-        }
-        if (res.status !== 200) throw statusError(res, opts.scheduler.now(), details);
-        const declared = Number(res.headers.get("content-length"));
-        if (Number.isFinite(declared) && declared > opts.maximumArtifactSize) {
-          throw tooLarge(declared, opts.maximumArtifactSize, location);
-        }
-        let bytes: Uint8Array;
-        try {
-          bytes = await readBody(res, opts.maximumArtifactSize, location);
-          settled = true;
-        } catch (err) {
-          throw fail(err);
-        }
-        const etag = res.headers.get("etag");
-        return {
-          status: "updated",
-          body: bytes,
-          ...(etag ? { etag } : {}),
-          geo: geoFromHeaders(res.headers),
-          download: { execution: perfNow() - started },
-        };
-      } finally {
-        timer.cancel();
-        ctx.signal.removeEventListener("abort", onOuterAbort);
-        // An unread body (error status, size limit) is dropped so the connection is released.
-        if (!settled) controller.abort();
-      }
-    },
+    load: (ctx) => download(opts, ctx, details),
   };
+}
+
+type Details = (extra?: Record<string, unknown>) => Record<string, unknown>;
+
+/** The error a failed download ends with: a timeout, an abort by the caller, or a network failure. */
+function downloadError(err: unknown, timedOut: boolean, ctx: ArtifactLoadContext, timeoutMs: number, details: Details) {
+  if (DecisioningError.is(err) && err.code !== "ODE_ERR_TIMEOUT") return err;
+  if (timedOut) {
+    return new DecisioningError("ODE_ERR_TIMEOUT", `Artifact download timed out after ${timeoutMs} ms`, {
+      cause: err,
+      recoverable: true,
+      details: details(),
+    });
+  }
+  if (ctx.signal.aborted) {
+    return new DecisioningError("ODE_ERR_ABORTED", "Artifact download aborted", { cause: err, details: details() });
+  }
+  const reason = err instanceof Error ? describe(err) : String(err);
+  return new DecisioningError("ODE_ERR_NETWORK", `Artifact download failed: ${reason}`, {
+    cause: err,
+    recoverable: true,
+    details: details(),
+  });
+}
+
+/** One conditional GET of the artifact, bounded by the download timeout and the size limit. */
+async function download(opts: HttpSourceOptions, ctx: ArtifactLoadContext, details: Details): Promise<InternalLoadResult> {
+  const location = opts.url;
+  const perfNow = opts.performanceNow ?? (() => opts.scheduler.now());
+  const deadline = createDeadline({
+    scheduler: opts.scheduler,
+    timeoutMs: opts.timeoutMs,
+    onTimeout: () => new DecisioningError("ODE_ERR_TIMEOUT", "Artifact download timed out"),
+    parent: ctx.signal,
+  });
+  const fail = (err: unknown) => downloadError(err, deadline.timedOut, ctx, opts.timeoutMs, details);
+  const started = perfNow();
+  let settled = false; // the response (if any) was fully consumed
+  try {
+    const headers: Record<string, string> = {};
+    if (ctx.etag) headers["If-None-Match"] = ctx.etag;
+    let res: FetchResponseLike;
+    try {
+      res = await opts.fetch(location, { method: "GET", headers, signal: deadline.signal });
+    } catch (err) {
+      throw fail(err);
+    }
+    if (res.status === 304) {
+      if (!ctx.etag) throw statusError(res, opts.scheduler.now(), details);
+      settled = true;
+      return { status: "unchanged", download: { execution: perfNow() - started } };
+    }
+    if (res.status !== 200) throw statusError(res, opts.scheduler.now(), details);
+    const declared = Number(res.headers.get("content-length"));
+    if (Number.isFinite(declared) && declared > opts.maximumArtifactSize) {
+      throw tooLarge(declared, opts.maximumArtifactSize, location);
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = await readBody(res, opts.maximumArtifactSize, location);
+      settled = true;
+    } catch (err) {
+      throw fail(err);
+    }
+    const etag = res.headers.get("etag");
+    return {
+      status: "updated",
+      body: bytes,
+      ...(etag ? { etag } : {}),
+      geo: geoFromHeaders(res.headers),
+      download: { execution: perfNow() - started },
+    };
+  } finally {
+    deadline.dispose();
+    // An unread body (error status, size limit) is dropped so the connection is released.
+    if (!settled) deadline.abort();
+  }
 }
 
 function describe(err: Error): string {
@@ -194,11 +161,7 @@ function describe(err: Error): string {
   return err.message;
 }
 
-function statusError(
-  res: FetchResponseLike,
-  now: number,
-  details: (extra?: Record<string, unknown>) => Record<string, unknown>,
-): DecisioningError {
+function statusError(res: FetchResponseLike, now: number, details: Details): DecisioningError {
   const status = res.status;
   if (status === 401 || status === 403) {
     return new DecisioningError(

@@ -4,9 +4,9 @@
  * and never loses the last good artifact. All I/O goes through injected ports.
  */
 import { DecisioningError, type ErrorCode } from "../errors";
-import type { TelemetryEntry } from "../protocol/delivery";
+import { artifactTelemetryEntry } from "../protocol/telemetry";
 import type { TimerHandle } from "../platform/scheduler";
-import { createBackoff } from "./backoff";
+import { createBackoff, resolveBackoff } from "../primitives/backoff";
 import { createArtifactCache, type ArtifactCache, type ArtifactCacheStorage } from "./cache";
 import { compileArtifact, decodeArtifactBody } from "./decode";
 import { parseArtifactText, validateArtifact } from "./parse";
@@ -16,6 +16,7 @@ import { createHttpSource } from "./http-source";
 import type { ArtifactSourceKind, BuiltInSource, InternalLoadResult } from "./source";
 import { wrapCustomSource } from "./custom-source";
 import {
+  ARTIFACT_POLL_BACKOFF,
   DEFAULT_DOWNLOAD_TIMEOUT,
   DEFAULT_MAXIMUM_ARTIFACT_SIZE,
   WATCH_DEBOUNCE_MS,
@@ -37,8 +38,6 @@ export {
 export type { ArtifactSource } from "./source";
 export type { ArtifactCacheStorage } from "./cache";
 export type { ArtifactManager, ArtifactManagerOptions, LoadedArtifact } from "./types";
-
-const round2 = (n: number) => Math.round(n * 100) / 100;
 
 /** The storage of `artifactCache`: a port as it is, a directory path through the platform's directory storage. */
 function resolveCacheStorage(opts: ArtifactManagerOptions<unknown>): ArtifactCacheStorage | undefined {
@@ -112,7 +111,7 @@ export function createArtifactManager<T>(opts: ArtifactManagerOptions<T>): Artif
   const poller = createPoller({
     scheduler,
     intervalMs: pollingInterval,
-    backoff: createBackoff(opts.backoff ?? {}, () => scheduler.random()),
+    backoff: createBackoff(resolveBackoff(opts.backoff, ARTIFACT_POLL_BACKOFF), () => scheduler.random()),
     run: loadOnce,
     onFailure: (err, retryInMs) => void report(err, retryInMs),
     onTick: () => checkStale(scheduler.now()),
@@ -195,12 +194,7 @@ export function createArtifactManager<T>(opts: ArtifactManagerOptions<T>): Artif
 
   function recordDownload(download: { execution: number } | undefined, parsing?: number): void {
     if (!download || !opts.recordTelemetry) return;
-    const entry: TelemetryEntry = {
-      requestId: "ArtifactDownload",
-      timestamp: scheduler.now(),
-      execution: round2(download.execution),
-    };
-    if (parsing !== undefined) entry.parsing = round2(parsing);
+    const entry = artifactTelemetryEntry({ execution: download.execution, parsing, timestamp: scheduler.now() });
     try {
       opts.recordTelemetry(entry);
     } catch (err) {

@@ -17,7 +17,7 @@
  */
 import { DecisioningError } from "../errors";
 import type { Scheduler, TimerHandle } from "../platform/scheduler";
-import type { Backoff } from "./backoff";
+import type { Backoff } from "../primitives/backoff";
 
 export interface PollerOptions {
   scheduler: Scheduler;
@@ -96,7 +96,7 @@ export function createPoller(opts: PollerOptions): Poller {
 
   function failureDelay(err: unknown): number {
     const recoverable = DecisioningError.is(err) ? err.recoverable : true;
-    const maxDelay = backoff.options.maxDelay;
+    const maxDelay = backoff.policy.maxDelay;
     let delay = recoverable ? backoff.next() : Math.max(backoff.next(), maxDelay);
     if (loaded && intervalMs > 0) delay = Math.min(delay, intervalMs);
     const retryAfter = retryAfterOf(err);

@@ -3,7 +3,7 @@ import type { TelemetryEntry } from "../protocol/delivery";
 import type { SafeLogger } from "../logger";
 import type { FetchLike } from "../platform/http";
 import type { Scheduler } from "../platform/scheduler";
-import type { BackoffOptions } from "./backoff";
+import type { BackoffOptions } from "../primitives/backoff";
 import type { ArtifactCacheStorage } from "./cache";
 import type { Artifact } from "./schema";
 import type { ArtifactSource, ArtifactSourceKind, BuiltInSource, FileSourceOptions } from "./source";

@@ -9,7 +9,7 @@ import type { RemoteDependency } from "../engine/remote-dependency";
 import { performanceNow } from "../platform/clock";
 import { randomId } from "../platform/ids";
 import type { DeliveryRequest, DeliveryResponse, Geo } from "../protocol/delivery";
-import { telemetryEntryFor } from "../remote/telemetry";
+import { telemetryEntryFor } from "../protocol/telemetry";
 import { notificationBatchKey, type CallContext } from "./call-context";
 import type { GetOffersOptions } from "./call-options";
 import type { ClientRuntime } from "./runtime";

@@ -1,10 +1,22 @@
 import type { ArtifactCacheStorage } from "../artifact/cache";
 import type { ArtifactSource } from "../artifact/source";
+import { DEFAULT_DOWNLOAD_TIMEOUT, DEFAULT_MAXIMUM_ARTIFACT_SIZE, DEFAULT_POLLING_INTERVAL } from "../artifact/settings";
+import { DEFAULT_ENVIRONMENT } from "../artifact/url";
 import { DecisioningError } from "../errors";
 import type { Logger, SafeLogger } from "../logger";
 import type { FetchLike } from "../platform/http";
 import type { Scheduler } from "../platform/scheduler";
+import { numberOption, POSITIVE } from "../primitives/options";
 import type { Geo } from "../protocol/delivery";
+import { DEFAULT_DELIVERY_RETRIES, DEFAULT_DELIVERY_TIMEOUT } from "../remote/delivery-client";
+import { DEFAULT_GEO_CACHE_SIZE, DEFAULT_GEO_TIMEOUT } from "../remote/geo";
+import {
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_FLUSH_INTERVAL,
+  DEFAULT_MAX_QUEUED,
+  DEFAULT_NOTIFICATION_CONCURRENCY,
+  DEFAULT_NOTIFICATION_RETRIES,
+} from "../remote/notification-queue";
 
 export type DecisioningMethod = "on-device" | "server-side" | "hybrid";
 export const DECISIONING_METHODS: readonly DecisioningMethod[] = ["on-device", "server-side", "hybrid"];
@@ -82,24 +94,28 @@ export interface ResolvedOptions extends ClientOptions {
   retries: number;
 }
 
+/**
+ * Every client option's default, in one table. The values are the constants of the parts that
+ * apply them (so the table and the behaviour cannot drift apart); the README lists them.
+ */
 export const DEFAULTS = {
   decisioningMethod: "server-side" as DecisioningMethod,
-  timeout: 3000,
+  timeout: DEFAULT_DELIVERY_TIMEOUT,
   secure: true,
-  pollingInterval: 300_000,
+  pollingInterval: DEFAULT_POLLING_INTERVAL,
   telemetryEnabled: true,
-  environment: "production",
+  environment: DEFAULT_ENVIRONMENT,
   hybridMode: "split" as const,
-  retries: 2,
-  artifactDownloadTimeout: 10_000,
-  maximumArtifactSize: 50 * 1024 * 1024,
-  notificationBatchSize: 50,
-  notificationFlushInterval: 250,
-  notificationRetries: 3,
-  notificationMaxQueued: 10_000,
-  notificationConcurrency: 1,
-  geoLookupTimeout: 1000,
-  geoCacheSize: 1000,
+  retries: DEFAULT_DELIVERY_RETRIES,
+  artifactDownloadTimeout: DEFAULT_DOWNLOAD_TIMEOUT,
+  maximumArtifactSize: DEFAULT_MAXIMUM_ARTIFACT_SIZE,
+  notificationBatchSize: DEFAULT_BATCH_SIZE,
+  notificationFlushInterval: DEFAULT_FLUSH_INTERVAL,
+  notificationRetries: DEFAULT_NOTIFICATION_RETRIES,
+  notificationMaxQueued: DEFAULT_MAX_QUEUED,
+  notificationConcurrency: DEFAULT_NOTIFICATION_CONCURRENCY,
+  geoLookupTimeout: DEFAULT_GEO_TIMEOUT,
+  geoCacheSize: DEFAULT_GEO_CACHE_SIZE,
 };
 
 function invalid(option: string, message: string): DecisioningError {
@@ -115,13 +131,9 @@ function positiveNumber(
   log: SafeLogger,
   min = 0,
 ): number | undefined {
-  const value = options[key];
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < min) {
-    log.warn(`Option ${key} must be a number >= ${min}; using ${String(fallback)}`);
-    return fallback;
-  }
-  return value;
+  return numberOption(options[key], fallback, { min }, () =>
+    log.warn(`Option ${key} must be a number >= ${min}; using ${String(fallback)}`),
+  );
 }
 
 /**
@@ -159,19 +171,13 @@ export function resolveOptions(input: unknown, log: SafeLogger): ResolvedOptions
   for (const key of ["artifactLocation", "propertyToken", "serverDomain", "targetLocationHint", "environment", "version"]) {
     if (o[key] !== undefined && typeof o[key] !== "string") throw invalid(key, `${key} must be a string`);
   }
-  let pollingInterval = o.pollingInterval;
-  if (pollingInterval === undefined) pollingInterval = DEFAULTS.pollingInterval;
-  else if (typeof pollingInterval !== "number" || !Number.isFinite(pollingInterval) || pollingInterval < 0) {
-    log.warn(`Option pollingInterval must be a number >= 0; using ${DEFAULTS.pollingInterval}`);
-    pollingInterval = DEFAULTS.pollingInterval;
-  }
-  const timeout = typeof o.timeout === "number" && o.timeout > 0 ? o.timeout : DEFAULTS.timeout;
+  const timeout = numberOption(o.timeout, DEFAULTS.timeout, POSITIVE);
   return {
     ...(o as unknown as ClientOptions),
     decisioningMethod: (o.decisioningMethod as DecisioningMethod | undefined) ?? DEFAULTS.decisioningMethod,
     timeout,
     secure: o.secure !== false,
-    pollingInterval: pollingInterval as number,
+    pollingInterval: positiveNumber(o, "pollingInterval", DEFAULTS.pollingInterval, log) as number,
     telemetryEnabled: o.telemetryEnabled !== false,
     hybridMode: (o.hybridMode as "split" | "whole" | undefined) ?? DEFAULTS.hybridMode,
     retries: positiveNumber(o, "retries", DEFAULTS.retries, log) as number,

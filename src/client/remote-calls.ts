@@ -6,7 +6,7 @@ import { performanceNow } from "../platform/clock";
 import { randomId } from "../platform/ids";
 import { clusterFromTntId } from "../protocol/cookies";
 import type { DeliveryRequest, DeliveryResponse } from "../protocol/delivery";
-import { telemetryEntryFor } from "../remote/telemetry";
+import { telemetryEntryFor } from "../protocol/telemetry";
 import type { CallContext } from "./call-context";
 import type { ClientRuntime } from "./runtime";
 

@@ -4,6 +4,7 @@
  * (ready, status, flush, close) and the callback style of getOffers.
  */
 import { DecisioningError, toDecisioningError } from "../errors";
+import { withTimeout } from "../primitives/abort";
 import { LOCATION_HINT_COOKIE_NAME, TARGET_COOKIE_NAME, visitorCookieName } from "../protocol/cookies";
 import type { NotificationQueue } from "../remote/notification-queue";
 import { createAttributes, withAttributeMboxes, type Attributes } from "./attributes";
@@ -73,22 +74,12 @@ export class TargetClient {
     const timeout = options.timeout ?? rt.options.maximumWaitReady;
     const readyPromise = rt.manager.whenReady().then(() => undefined);
     if (timeout === undefined) return readyPromise;
-    return new Promise<void>((resolve, reject) => {
-      const timer = rt.scheduler.setTimeout(
-        () => reject(new DecisioningError("ODE_ERR_READY_TIMEOUT", `The client was not ready within ${timeout} ms`)),
-        timeout,
-      );
-      readyPromise.then(
-        () => {
-          timer.cancel();
-          resolve();
-        },
-        (err) => {
-          timer.cancel();
-          reject(err);
-        },
-      );
-    });
+    return withTimeout(
+      readyPromise,
+      rt.scheduler,
+      timeout,
+      () => new DecisioningError("ODE_ERR_READY_TIMEOUT", `The client was not ready within ${timeout} ms`),
+    );
   }
 
   /** Current state: readiness, the artifact in use and its age, the notification queue. */

@@ -1,4 +1,4 @@
-import { LruCache } from "./lru";
+import { LruCache } from "../primitives/lru";
 
 /**
  * The `mbox` object of the rule context (spec §5.2): a request detail's `parameters`, with dotted

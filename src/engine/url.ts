@@ -1,5 +1,5 @@
 import { parse as parsePublicSuffix } from "psl";
-import { LruCache } from "./lru";
+import { LruCache } from "../primitives/lru";
 
 /**
  * The URL context of a page or referrer as conditions see it (`page.*`, `referring.*`, spec §5.1).

@@ -1,5 +1,5 @@
 import UAParser from "ua-parser-js";
-import { LruCache } from "./lru";
+import { LruCache } from "../primitives/lru";
 import type { ClientHints } from "../protocol/delivery";
 
 /** What conditions see as `user.browserType`, `user.browserVersion` and `user.platform`. */

@@ -14,12 +14,17 @@ import type { FetchLike, FetchResponseLike } from "../platform/http";
 import type { Scheduler } from "../platform/scheduler";
 import { isValidCluster } from "../protocol/cookies";
 import { randomId } from "../platform/ids";
-import { abortReason, computeBackoff, isRetryableStatus, parseRetryAfter, sleep, type BackoffOptions } from "../primitives/retry";
+import { abortReason, createDeadline, sleep, type Deadline } from "../primitives/abort";
+import { backoffDelay, resolveBackoff, type BackoffOptions, type BackoffPolicy } from "../primitives/backoff";
+import { numberOption, POSITIVE } from "../primitives/options";
+import { isRetryableStatus, parseRetryAfter } from "../primitives/retry";
 
 export const SDK_NAME = "AdobeTargetNode";
 export const SDK_VERSION = "2.4.3";
 export const DEFAULT_DELIVERY_TIMEOUT = 3000;
 export const DEFAULT_DELIVERY_RETRIES = 2;
+/** Waits between Delivery API attempts (and notification batch retries): 100 ms doubling to 2 s. */
+export const DELIVERY_RETRY_BACKOFF: BackoffPolicy = Object.freeze({ initialDelay: 100, maxDelay: 2000, multiplier: 2, jitter: 0.5 });
 const MAX_DELIVERY_RETRIES = 10;
 const BODY_EXCERPT_LENGTH = 200;
 
@@ -33,7 +38,7 @@ export interface DeliveryClientOptions {
   timeout?: number;
   /** Retries after the first attempt. Default 2. */
   retries?: number;
-  /** Backoff between retries (see retry.ts). Default 100 ms doubling up to 2000 ms, 50 % jitter. */
+  /** Backoff between retries. Default {@link DELIVERY_RETRY_BACKOFF}. */
   backoff?: BackoffOptions;
   /** Only `false` switches to `http://`. */
   secure?: boolean;
@@ -105,10 +110,6 @@ export function deliveryUrl(host: string, organizationId: string, sessionId: str
   return url;
 }
 
-function positive(value: number | undefined): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : undefined;
-}
-
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -123,243 +124,274 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 const perf = (globalThis as { performance?: { now(): number } }).performance;
 
-export function createDeliveryClient(o: DeliveryClientOptions): DeliveryClient {
-  const { fetch, scheduler, logger } = o;
-  const retries =
-    typeof o.retries === "number" && Number.isFinite(o.retries) && o.retries >= 0
-      ? Math.min(MAX_DELIVERY_RETRIES, Math.floor(o.retries))
-      : DEFAULT_DELIVERY_RETRIES;
-  const sdkVersion = nonEmpty(o.sdkVersion) ? o.sdkVersion : SDK_VERSION;
-  const hrNow = perf && typeof perf.now === "function" ? () => perf.now() : () => scheduler.now();
-  const inFlight = new Set<AbortController>();
-  let closed = false;
+/** A client's resolved settings: everything a call needs besides its own request. */
+interface Settings {
+  readonly o: DeliveryClientOptions;
+  readonly retries: number;
+  readonly backoff: BackoffPolicy;
+  readonly sdkVersion: string;
+  /** High-resolution clock for timings. */
+  readonly hrNow: () => number;
+}
 
-  async function attemptLoop(
-    url: string,
-    host: string,
-    headers: Record<string, string>,
-    body: string,
-    signal: AbortSignal,
-    aborted: Promise<never>,
-    deadline: number,
-    start: number,
-  ): Promise<DeliveryCallResult> {
-    const race = <T>(p: Promise<T>): Promise<T> => Promise.race([p, aborted]);
+function resolveSettings(o: DeliveryClientOptions): Settings {
+  return {
+    o,
+    retries: numberOption(o.retries, DEFAULT_DELIVERY_RETRIES, { min: 0, max: MAX_DELIVERY_RETRIES, clampMax: true, integer: true }),
+    backoff: resolveBackoff(o.backoff, DELIVERY_RETRY_BACKOFF),
+    sdkVersion: nonEmpty(o.sdkVersion) ? o.sdkVersion : SDK_VERSION,
+    hrNow: perf && typeof perf.now === "function" ? () => perf.now() : () => o.scheduler.now(),
+  };
+}
 
-    /** Waits before the next attempt, or gives up with `lastError` when the wait would cross the deadline. */
-    const backoff = async (attempt: number, lastError: DecisioningError, retryAfter?: number) => {
-      if (attempt >= retries) throw lastError;
-      const delay = retryAfter ?? computeBackoff(attempt, o.backoff, () => scheduler.random());
-      if (scheduler.now() + delay >= deadline) throw lastError;
-      if (logger.debugEnabled) {
-        logger.debug(`Delivery API attempt ${attempt + 1} failed (${lastError.message}); retrying in ${delay} ms`);
-      }
-      await sleep(scheduler, delay, signal);
-    };
+/**
+ * The calls a client has in flight, each with the function that aborts it, so `close()` can end
+ * them all; once closed, new calls are refused.
+ */
+class InFlightCalls {
+  #closed = false;
+  readonly #aborts = new Set<(err: DecisioningError) => void>();
 
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Registers a call; returns the function that unregisters it. */
+  add(abort: (err: DecisioningError) => void): () => void {
+    this.#aborts.add(abort);
+    return () => void this.#aborts.delete(abort);
+  }
+
+  close(): void {
+    this.#closed = true;
+    const aborts = [...this.#aborts];
+    this.#aborts.clear();
+    for (const abort of aborts) abort(new DecisioningError("ODE_ERR_ABORTED", "The Delivery API client was closed"));
+  }
+}
+
+/** One call, validated and serialised. */
+interface PreparedCall {
+  body: string;
+  host: string;
+  url: string;
+  headers: Record<string, string>;
+  timeout: number;
+}
+
+/** Validates a call and builds its body, URL and headers (shared by deliver and notify). */
+function prepareCall(s: Settings, request: DeliveryRequest, call: DeliveryCallOptions): PreparedCall {
+  if (!call || !nonEmpty(call.sessionId)) {
+    throw new DecisioningError("ODE_ERR_INVALID_REQUEST", "A sessionId is required for a Delivery API call");
+  }
+  let body: string;
+  try {
+    body = JSON.stringify(request);
+  } catch (err) {
+    throw new DecisioningError("ODE_ERR_INVALID_REQUEST", `The Delivery request cannot be serialised: ${messageOf(err)}`, { cause: err });
+  }
+  const { o } = s;
+  const host = deliveryHost({ client: o.client, cluster: call.cluster, serverDomain: o.serverDomain, secure: o.secure });
+  const url = deliveryUrl(host, o.organizationId, call.sessionId, o.version);
+  const headers: Record<string, string> = {
+    "Content-Type": "application/json",
+    "X-EXC-SDK": SDK_NAME,
+    "X-EXC-SDK-Version": s.sdkVersion,
+    "X-Request-Id": randomId(),
+  };
+  const timeout = numberOption(call.timeout, undefined, POSITIVE) ?? numberOption(o.timeout, DEFAULT_DELIVERY_TIMEOUT, POSITIVE);
+  return { body, host, url, headers, timeout };
+}
+
+function timeoutError(host: string, timeout: number): DecisioningError {
+  return new DecisioningError("ODE_ERR_TIMEOUT", "Request timed out", { recoverable: true, details: { host, timeout } });
+}
+
+function networkError(message: string, cause: unknown, details: Record<string, unknown>, status?: number): DecisioningError {
+  return new DecisioningError("ODE_ERR_NETWORK", message, {
+    cause,
+    recoverable: true,
+    ...(status !== undefined ? { status } : {}),
+    details,
+  });
+}
+
+function statusError(status: number, host: string, text: string, attempts?: number): DecisioningError {
+  return new DecisioningError("ODE_ERR_HTTP_STATUS", `The Delivery API answered with status ${status}`, {
+    status,
+    recoverable: isRetryableStatus(status),
+    details: { host, status, body: excerpt(text), ...(attempts !== undefined ? { attempts } : {}) },
+  });
+}
+
+/** One deliver() call on its way: the prepared request, its deadline and when it began. */
+interface Delivery {
+  s: Settings;
+  call: PreparedCall;
+  deadline: Deadline;
+  /** Epoch ms after which no retry starts. */
+  endsAt: number;
+  /** hrNow() at the start, for the `execution` timing. */
+  started: number;
+}
+
+/** What one attempt ended with: a result, or an error worth retrying (after `retryAfter` ms if the server said so). */
+type Attempt =
+  | { kind: "done"; result: DeliveryCallResult }
+  | { kind: "retry"; error: DecisioningError; retryAfter?: number };
+
+/** Parses a 2xx answer's body (already read) into the call's result. */
+function successResult(d: Delivery, status: number, text: string, attempts: number): DeliveryCallResult {
+  const { host } = d.call;
+  const hrNow = d.s.hrNow;
+  if (status === 204) return { response: {}, status, timing: { execution: hrNow() - d.started }, host, attempts };
+  const parseStart = hrNow();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new DecisioningError("ODE_ERR_REMOTE_RESPONSE", `The Delivery API answered ${status} with a body that is not JSON`, {
+      cause: err,
+      status,
+      details: { host, body: excerpt(text) },
+    });
+  }
+  const parsing = hrNow() - parseStart;
+  if (!isPlainObject(parsed)) {
+    throw new DecisioningError("ODE_ERR_REMOTE_RESPONSE", `The Delivery API answered ${status} with a body that is not an object`, {
+      status,
+      details: { host, body: excerpt(text) },
+    });
+  }
+  return { response: parsed as DeliveryResponse, status, timing: { execution: hrNow() - d.started, parsing }, host, attempts };
+}
+
+/** Reads the body of `res`; a read failure is retryable unless the call was aborted. */
+async function readText(d: Delivery, res: FetchResponseLike): Promise<{ text: string } | { error: unknown }> {
+  try {
+    return { text: await d.deadline.race(res.text()) };
+  } catch (err) {
+    if (d.deadline.signal.aborted) throw abortReason(d.deadline.signal);
+    return { error: err };
+  }
+}
+
+async function attemptOnce(d: Delivery, attempt: number): Promise<Attempt> {
+  const { url, headers, body, host } = d.call;
+  const signal = d.deadline.signal;
+  const attempts = attempt + 1;
+  let res: FetchResponseLike;
+  try {
+    res = await d.deadline.race(Promise.resolve().then(() => d.s.o.fetch(url, { method: "POST", headers, body, signal })));
+  } catch (err) {
+    if (signal.aborted) throw abortReason(signal);
+    return { kind: "retry", error: networkError(`Delivery API request to ${host} failed: ${messageOf(err)}`, err, { host, attempts }) };
+  }
+  const status = res.status;
+  if (status >= 200 && status < 300) {
+    const read = status === 204 ? { text: "" } : await readText(d, res);
+    if ("error" in read) {
+      const message = `Reading the Delivery API response failed: ${messageOf(read.error)}`;
+      return { kind: "retry", error: networkError(message, read.error, { host, attempts }, status) };
+    }
+    return { kind: "done", result: successResult(d, status, read.text, attempts) };
+  }
+  const read = await readText(d, res);
+  const error = statusError(status, host, "text" in read ? read.text : "", attempts);
+  if (!error.recoverable) throw error;
+  return { kind: "retry", error, retryAfter: parseRetryAfter(res.headers.get("retry-after"), d.s.o.scheduler.now()) };
+}
+
+/** Waits before retry number `attempt`, or gives up with `lastError` when no retry is left or the wait would cross the deadline. */
+async function waitBeforeRetry(d: Delivery, attempt: number, lastError: DecisioningError, retryAfter?: number): Promise<void> {
+  const { scheduler, logger } = d.s.o;
+  if (attempt >= d.s.retries) throw lastError;
+  const delay = retryAfter ?? backoffDelay(d.s.backoff, attempt, () => scheduler.random());
+  if (scheduler.now() + delay >= d.endsAt) throw lastError;
+  if (logger.debugEnabled) {
+    logger.debug(`Delivery API attempt ${attempt + 1} failed (${lastError.message}); retrying in ${delay} ms`);
+  }
+  await sleep(scheduler, delay, d.deadline.signal);
+}
+
+async function deliver(
+  s: Settings,
+  calls: InFlightCalls,
+  request: DeliveryRequest,
+  options: DeliveryCallOptions,
+): Promise<DeliveryCallResult> {
+  if (calls.closed) throw new DecisioningError("ODE_ERR_CLOSED", "The Delivery API client is closed");
+  const call = prepareCall(s, request, options);
+  const { scheduler } = s.o;
+  const deadline = createDeadline({
+    scheduler,
+    timeoutMs: call.timeout,
+    onTimeout: () => timeoutError(call.host, call.timeout),
+    parent: options.signal,
+    onParentAbort: (reason) => new DecisioningError("ODE_ERR_ABORTED", "The Delivery API call was aborted", { cause: reason }),
+  });
+  const release = calls.add((err) => deadline.abort(err));
+  const d: Delivery = { s, call, deadline, endsAt: scheduler.now() + call.timeout, started: s.hrNow() };
+  try {
     for (let attempt = 0; ; attempt++) {
-      if (signal.aborted) throw abortReason(signal);
-      let res: FetchResponseLike;
-      try {
-        res = await race(Promise.resolve().then(() => fetch(url, { method: "POST", headers, body, signal })));
-      } catch (err) {
-        if (signal.aborted) throw abortReason(signal);
-        const error = new DecisioningError("ODE_ERR_NETWORK", `Delivery API request to ${host} failed: ${messageOf(err)}`, {
-          cause: err,
-          recoverable: true,
-          details: { host, attempts: attempt + 1 },
-        });
-        await backoff(attempt, error);
-        continue;
-      }
-
-      const status = res.status;
-      if (status >= 200 && status < 300) {
-        let text = "";
-        if (status !== 204) {
-          try {
-            text = await race(res.text());
-          } catch (err) {
-            if (signal.aborted) throw abortReason(signal);
-            const error = new DecisioningError("ODE_ERR_NETWORK", `Reading the Delivery API response failed: ${messageOf(err)}`, {
-              cause: err,
-              recoverable: true,
-              status,
-              details: { host, attempts: attempt + 1 },
-            });
-            await backoff(attempt, error);
-            continue;
-          }
-        }
-        if (status === 204) {
-          return { response: {}, status, timing: { execution: hrNow() - start }, host, attempts: attempt + 1 };
-        }
-        const parseStart = hrNow();
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(text);
-        } catch (err) {
-          throw new DecisioningError("ODE_ERR_REMOTE_RESPONSE", `The Delivery API answered ${status} with a body that is not JSON`, {
-            cause: err,
-            status,
-            details: { host, body: excerpt(text) },
-          });
-        }
-        const parsing = hrNow() - parseStart;
-        if (!isPlainObject(parsed)) {
-          throw new DecisioningError("ODE_ERR_REMOTE_RESPONSE", `The Delivery API answered ${status} with a body that is not an object`, {
-            status,
-            details: { host, body: excerpt(text) },
-          });
-        }
-        return {
-          response: parsed as DeliveryResponse,
-          status,
-          timing: { execution: hrNow() - start, parsing },
-          host,
-          attempts: attempt + 1,
-        };
-      }
-
-      let text = "";
-      try {
-        text = await race(res.text());
-      } catch {
-        if (signal.aborted) throw abortReason(signal);
-      }
-      const retryable = isRetryableStatus(status);
-      const error = new DecisioningError("ODE_ERR_HTTP_STATUS", `The Delivery API answered with status ${status}`, {
-        status,
-        recoverable: retryable,
-        details: { host, status, body: excerpt(text), attempts: attempt + 1 },
-      });
-      if (!retryable) throw error;
-      await backoff(attempt, error, parseRetryAfter(res.headers.get("retry-after"), scheduler.now()));
+      if (deadline.signal.aborted) throw abortReason(deadline.signal);
+      const outcome = await attemptOnce(d, attempt);
+      if (outcome.kind === "done") return outcome.result;
+      await waitBeforeRetry(d, attempt, outcome.error, outcome.retryAfter);
     }
+  } finally {
+    deadline.dispose();
+    release();
   }
+}
 
-  /** Validates a call and builds its body, URL and headers (shared by deliver and notify). */
-  function prepare(request: DeliveryRequest, call: DeliveryCallOptions) {
-    if (closed) throw new DecisioningError("ODE_ERR_CLOSED", "The Delivery API client is closed");
-    if (!call || !nonEmpty(call.sessionId)) {
-      throw new DecisioningError("ODE_ERR_INVALID_REQUEST", "A sessionId is required for a Delivery API call");
-    }
-    let body: string;
-    try {
-      body = JSON.stringify(request);
-    } catch (err) {
-      throw new DecisioningError("ODE_ERR_INVALID_REQUEST", `The Delivery request cannot be serialised: ${messageOf(err)}`, { cause: err });
-    }
-    const host = deliveryHost({ client: o.client, cluster: call.cluster, serverDomain: o.serverDomain, secure: o.secure });
-    const url = deliveryUrl(host, o.organizationId, call.sessionId, o.version);
-    const headers: Record<string, string> = {
-      "Content-Type": "application/json",
-      "X-EXC-SDK": SDK_NAME,
-      "X-EXC-SDK-Version": sdkVersion,
-      "X-Request-Id": randomId(),
-    };
-    const timeout = positive(call.timeout) ?? positive(o.timeout) ?? DEFAULT_DELIVERY_TIMEOUT;
-    return { body, host, url, headers, timeout };
+/** The lean notification send (see {@link DeliveryClient.notify}). */
+function notify(s: Settings, calls: InFlightCalls, request: DeliveryRequest, options: DeliveryCallOptions): Promise<NotifyResult> {
+  let call: PreparedCall;
+  try {
+    if (calls.closed) throw new DecisioningError("ODE_ERR_CLOSED", "The Delivery API client is closed");
+    call = prepareCall(s, request, options);
+  } catch (err) {
+    return Promise.reject(err);
   }
-
-  async function deliver(request: DeliveryRequest, call: DeliveryCallOptions): Promise<DeliveryCallResult> {
-    const { body, host, url, headers, timeout } = prepare(request, call);
-
-    const controller = new AbortController();
-    const signal = controller.signal;
-    const aborted = new Promise<never>((_, reject) => {
-      signal.addEventListener("abort", () => reject(abortReason(signal)), { once: true });
-    });
-    aborted.catch(() => {}); // observed through Promise.race; never unhandled
-    const timer = scheduler.setTimeout(() => {
-      controller.abort(
-        new DecisioningError("ODE_ERR_TIMEOUT", "Request timed out", { recoverable: true, details: { host, timeout } }),
-      );
-    }, timeout);
-    const onCallerAbort = () =>
-      controller.abort(new DecisioningError("ODE_ERR_ABORTED", "The Delivery API call was aborted", { cause: call.signal?.reason }));
-    if (call.signal?.aborted) onCallerAbort();
-    else call.signal?.addEventListener("abort", onCallerAbort, { once: true });
-    inFlight.add(controller);
-
-    const start = hrNow();
-    try {
-      return await attemptLoop(url, host, headers, body, signal, aborted, scheduler.now() + timeout, start);
-    } finally {
+  const { host, url, headers, body, timeout } = call;
+  const start = s.hrNow();
+  return new Promise<NotifyResult>((resolve, reject) => {
+    let settled = false;
+    const finish = (err: DecisioningError | undefined, status = 0) => {
+      if (settled) return;
+      settled = true;
       timer.cancel();
-      call.signal?.removeEventListener("abort", onCallerAbort);
-      inFlight.delete(controller);
-    }
-  }
-
-  const pendingNotifies = new Set<(err: DecisioningError) => void>();
-
-  function notify(request: DeliveryRequest, call: DeliveryCallOptions): Promise<NotifyResult> {
-    let prepared: ReturnType<typeof prepare>;
-    try {
-      prepared = prepare(request, call);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    const { body, host, url, headers, timeout } = prepared;
-    const start = hrNow();
-    return new Promise<NotifyResult>((resolve, reject) => {
-      let settled = false;
-      const finish = (err: DecisioningError | undefined, status = 0) => {
-        if (settled) return;
-        settled = true;
-        timer.cancel();
-        pendingNotifies.delete(abort);
-        if (err) reject(err);
-        else resolve({ status, timing: { execution: hrNow() - start } });
-      };
-      const abort = (err: DecisioningError) => finish(err);
-      const timer = scheduler.setTimeout(
-        () => finish(new DecisioningError("ODE_ERR_TIMEOUT", "Request timed out", { recoverable: true, details: { host, timeout } })),
-        timeout,
+      release();
+      if (err) reject(err);
+      else resolve({ status, timing: { execution: s.hrNow() - start } });
+    };
+    const timer = s.o.scheduler.setTimeout(() => finish(timeoutError(host, timeout)), timeout);
+    const release = calls.add((err) => finish(err));
+    Promise.resolve()
+      .then(() => s.o.fetch(url, { method: "POST", headers, body }))
+      .then(
+        async (res) => {
+          const status = res.status;
+          let text = "";
+          try {
+            text = await res.text(); // drain, so a keep-alive socket is released
+          } catch {
+            // the status is what matters for a notification
+          }
+          finish(status >= 200 && status < 300 ? undefined : statusError(status, host, text), status);
+        },
+        (err: unknown) => finish(networkError(`Delivery API request to ${host} failed: ${messageOf(err)}`, err, { host })),
       );
-      pendingNotifies.add(abort);
-      Promise.resolve()
-        .then(() => fetch(url, { method: "POST", headers, body }))
-        .then(
-          async (res) => {
-            const status = res.status;
-            let text = "";
-            try {
-              text = await res.text(); // drain, so a keep-alive socket is released
-            } catch {
-              // the status is what matters for a notification
-            }
-            if (status >= 200 && status < 300) return finish(undefined, status);
-            const retryable = isRetryableStatus(status);
-            finish(
-              new DecisioningError("ODE_ERR_HTTP_STATUS", `The Delivery API answered with status ${status}`, {
-                status,
-                recoverable: retryable,
-                details: { host, status, body: excerpt(text) },
-              }),
-            );
-          },
-          (err: unknown) =>
-            finish(
-              new DecisioningError("ODE_ERR_NETWORK", `Delivery API request to ${host} failed: ${messageOf(err)}`, {
-                cause: err,
-                recoverable: true,
-                details: { host },
-              }),
-            ),
-        );
-    });
-  }
+  });
+}
 
-  function close(): void {
-    closed = true;
-    for (const abort of [...pendingNotifies]) abort(new DecisioningError("ODE_ERR_ABORTED", "The Delivery API client was closed"));
-    for (const controller of inFlight) {
-      controller.abort(new DecisioningError("ODE_ERR_ABORTED", "The Delivery API client was closed"));
-    }
-    inFlight.clear();
-  }
-
-  return { deliver, notify, close };
+export function createDeliveryClient(o: DeliveryClientOptions): DeliveryClient {
+  const settings = resolveSettings(o);
+  const calls = new InFlightCalls();
+  return {
+    deliver: (request, call) => deliver(settings, calls, request, call),
+    notify: (request, call) => notify(settings, calls, request, call),
+    close: () => calls.close(),
+  };
 }

@@ -9,104 +9,25 @@ import { GEO_ENDPOINT } from "../protocol/endpoints";
 import type { SafeLogger } from "../logger";
 import type { FetchLike } from "../platform/http";
 import type { Scheduler } from "../platform/scheduler";
-import { abortReason } from "../primitives/retry";
+import { createDeadline } from "../primitives/abort";
+import { LruCache } from "../primitives/lru";
+import { numberOption, POSITIVE } from "../primitives/options";
+import {
+  FORWARDED_FOR_HEADER,
+  geoFromObject,
+  geoFromPayload,
+  isValidIpAddress,
+  UNKNOWN_IP_ADDRESS,
+  type GeoValues,
+} from "../protocol/geo";
 
-export const UNKNOWN_IP_ADDRESS = "unknownIpAddress";
-export const FORWARDED_FOR_HEADER = "x-forwarded-for";
+export const DEFAULT_GEO_TIMEOUT = 1000;
+export const DEFAULT_GEO_CACHE_SIZE = 1000;
+export const DEFAULT_GEO_CACHE_TTL = 3_600_000;
 const MAX_GEO_BODY = 65536;
-const MAX_GEO_STRING = 256;
-
-type GeoValues = Pick<Geo, "ipAddress" | "latitude" | "longitude" | "countryCode" | "stateCode" | "city" | "zip">;
-
-/** Header (or body key) → geo field. Latitude and longitude are numbers. */
-const GEO_MAPPINGS: readonly { key: string; field: keyof GeoValues; numeric: boolean }[] = [
-  { key: FORWARDED_FOR_HEADER, field: "ipAddress", numeric: false },
-  { key: "x-geo-latitude", field: "latitude", numeric: true },
-  { key: "x-geo-longitude", field: "longitude", numeric: true },
-  { key: "x-geo-country-code", field: "countryCode", numeric: false },
-  { key: "x-geo-region-code", field: "stateCode", numeric: false },
-  { key: "x-geo-city", field: "city", numeric: false },
-];
 
 /** The geo fields whose presence means "the caller already knows the location; do not look up". */
 const LOCATION_FIELDS = ["latitude", "longitude", "countryCode", "stateCode", "city"] as const;
-
-function setValue(out: GeoValues, field: keyof GeoValues, numeric: boolean, raw: unknown): void {
-  if (numeric) {
-    if (typeof raw !== "string" && typeof raw !== "number") return;
-    const n = typeof raw === "number" ? raw : parseFloat(raw);
-    if (Number.isFinite(n)) (out as Record<string, unknown>)[field] = n;
-    return;
-  }
-  if (typeof raw === "string" && raw.length <= MAX_GEO_STRING) (out as Record<string, unknown>)[field] = raw;
-}
-
-function mapGeo(read: (key: string) => unknown): GeoValues {
-  const out: GeoValues = {};
-  for (const m of GEO_MAPPINGS) {
-    const raw = read(m.key);
-    if (raw !== null && raw !== undefined) setValue(out, m.field, m.numeric, raw);
-  }
-  return out;
-}
-
-/** Maps the CDN's `x-geo-*` response headers (sent with the artifact) to a geo object (possibly `{}`). */
-export function geoFromHeaders(headers: { get(name: string): string | null }): Geo {
-  return mapGeo((key) => headers.get(key));
-}
-
-/** Maps a geo-endpoint JSON body (header-named keys) to a geo object. */
-export function geoFromPayload(payload: unknown): Geo {
-  if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return {};
-  const body = payload as Record<string, unknown>;
-  return mapGeo((key) => (Object.prototype.hasOwnProperty.call(body, key) ? body[key] : undefined));
-}
-
-const IPV4_PART = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
-const HEX_GROUP = /^[0-9A-Fa-f]{1,4}$/;
-
-function isIPv4(s: string): boolean {
-  const parts = s.split(".");
-  return parts.length === 4 && parts.every((p) => IPV4_PART.test(p));
-}
-
-/** Number of 16-bit groups in a `:`-separated run, or -1 when invalid. */
-function countGroups(run: string, ipv4Tail: boolean): number {
-  if (run === "") return 0;
-  const groups = run.split(":");
-  let n = 0;
-  for (let i = 0; i < groups.length; i++) {
-    const g = groups[i]!;
-    if (ipv4Tail && i === groups.length - 1 && g.includes(".")) {
-      if (!isIPv4(g)) return -1;
-      n += 2;
-    } else if (HEX_GROUP.test(g)) n += 1;
-    else return -1;
-  }
-  return n;
-}
-
-function isIPv6(input: string): boolean {
-  let s = input;
-  const zone = s.indexOf("%");
-  if (zone >= 0) {
-    if (zone === s.length - 1) return false;
-    s = s.slice(0, zone);
-  }
-  const gap = s.indexOf("::");
-  if (gap === -1) return countGroups(s, true) === 8;
-  if (gap !== s.lastIndexOf("::")) return false;
-  const head = countGroups(s.slice(0, gap), false);
-  const tail = countGroups(s.slice(gap + 2), true);
-  return head >= 0 && tail >= 0 && head + tail <= 7;
-}
-
-/** True for an IPv4 or IPv6 literal (IPv6 may carry a `%zone`), surrounding whitespace allowed. */
-export function isValidIpAddress(value: unknown): value is string {
-  if (typeof value !== "string" || value.length === 0 || value.length > 100) return false;
-  const s = value.trim();
-  return isIPv4(s) || (s.includes(":") && isIPv6(s));
-}
 
 export interface GeoResolverOptions {
   fetch: FetchLike;
@@ -152,125 +73,142 @@ export interface GeoResolver {
   readonly cacheSize: number;
 }
 
-interface CacheEntry {
-  values: GeoValues;
-  expires: number;
+/** Looked-up geo values per IP: bounded (LRU) and expiring (TTL). A size of 0 caches nothing. */
+export interface GeoCache {
+  get(ip: string): GeoValues | undefined;
+  set(ip: string, values: GeoValues): void;
+  readonly size: number;
 }
 
-function positiveOr(value: number | undefined, fallback: number, allowZero = false): number {
-  if (typeof value !== "number" || !Number.isFinite(value)) return fallback;
-  return value > 0 || (allowZero && value === 0) ? value : fallback;
+export function createGeoCache(maxSize: number, ttl: number, now: () => number): GeoCache {
+  const lru = maxSize >= 1 ? new LruCache<string, { values: GeoValues; expires: number }>(maxSize) : undefined;
+  return {
+    get(ip) {
+      const hit = lru?.get(ip);
+      if (!hit) return undefined;
+      if (hit.expires > now()) return hit.values;
+      lru!.delete(ip);
+      return undefined;
+    },
+    set(ip, values) {
+      lru?.set(ip, { values, expires: now() + ttl });
+    },
+    get size() {
+      return lru?.size ?? 0;
+    },
+  };
 }
 
-export function createGeoResolver(o: GeoResolverOptions): GeoResolver {
-  const { fetch, scheduler, logger } = o;
-  const timeout = positiveOr(o.timeout, 1000);
-  const maxCache = Math.floor(positiveOr(o.cacheSize, 1000, true));
-  const ttl = positiveOr(o.cacheTtl, 3600000);
-  const endpoint = typeof o.geoEndpoint === "string" && o.geoEndpoint.length > 0 ? o.geoEndpoint : GEO_ENDPOINT;
-  const cache = new Map<string, CacheEntry>();
-  const pending = new Map<string, Promise<GeoValues | undefined>>();
+interface LookupSettings {
+  fetch: FetchLike;
+  scheduler: Scheduler;
+  timeout: number;
+  endpoint: string;
+  resolver: GeoResolverOptions["resolver"];
+}
 
-  function cacheGet(ip: string): GeoValues | undefined {
-    const hit = cache.get(ip);
-    if (!hit) return undefined;
-    cache.delete(ip);
-    if (hit.expires <= scheduler.now()) return undefined;
-    cache.set(ip, hit); // most recently used goes last
-    return hit.values;
-  }
-
-  function cacheSet(ip: string, values: GeoValues): void {
-    if (maxCache === 0) return;
-    cache.delete(ip);
-    cache.set(ip, { values, expires: scheduler.now() + ttl });
-    while (cache.size > maxCache) cache.delete(cache.keys().next().value as string);
-  }
-
-  async function lookupOnce(ip: string): Promise<GeoValues | undefined> {
-    const controller = new AbortController();
-    const signal = controller.signal;
-    const aborted = new Promise<never>((_, reject) => {
-      signal.addEventListener("abort", () => reject(abortReason(signal)), { once: true });
-    });
-    aborted.catch(() => {});
-    const timer = scheduler.setTimeout(
-      () => controller.abort(new DecisioningError("ODE_ERR_TIMEOUT", `Geo lookup timed out after ${timeout} ms`, { recoverable: true })),
-      timeout,
-    );
-    const race = <T>(p: Promise<T>): Promise<T> => Promise.race([p, aborted]);
-    try {
-      if (o.resolver) {
-        const resolver = o.resolver;
-        const found = await race(Promise.resolve().then(() => resolver(ip)));
-        return found && typeof found === "object" ? pickGeo(found) : undefined;
-      }
-      const headers: Record<string, string> = {};
-      if (ip !== UNKNOWN_IP_ADDRESS) headers[FORWARDED_FOR_HEADER] = ip;
-      const res = await race(Promise.resolve().then(() => fetch(endpoint, { method: "GET", headers, signal })));
-      if (res.status < 200 || res.status >= 300) {
-        throw new DecisioningError("ODE_ERR_GEO_LOOKUP", `Geo lookup answered with status ${res.status}`, {
-          status: res.status,
-          recoverable: res.status >= 500 || res.status === 429,
-        });
-      }
-      const text = await race(res.text());
-      if (text.length > MAX_GEO_BODY) throw new DecisioningError("ODE_ERR_GEO_LOOKUP", "Geo lookup body is too large");
-      return geoFromPayload(JSON.parse(text)) as GeoValues;
-    } finally {
-      timer.cancel();
+/** One lookup of `ip` (the custom resolver, or the geo endpoint), bounded by the timeout. */
+export async function lookupGeo(s: LookupSettings, ip: string): Promise<GeoValues | undefined> {
+  const deadline = createDeadline({
+    scheduler: s.scheduler,
+    timeoutMs: s.timeout,
+    onTimeout: () => new DecisioningError("ODE_ERR_TIMEOUT", `Geo lookup timed out after ${s.timeout} ms`, { recoverable: true }),
+  });
+  try {
+    const resolver = s.resolver;
+    if (resolver) {
+      const found = await deadline.race(Promise.resolve().then(() => resolver(ip)));
+      return found && typeof found === "object" ? geoFromObject(found) : undefined;
     }
+    const headers: Record<string, string> = {};
+    if (ip !== UNKNOWN_IP_ADDRESS) headers[FORWARDED_FOR_HEADER] = ip;
+    const signal = deadline.signal;
+    const res = await deadline.race(Promise.resolve().then(() => s.fetch(s.endpoint, { method: "GET", headers, signal })));
+    if (res.status < 200 || res.status >= 300) {
+      throw new DecisioningError("ODE_ERR_GEO_LOOKUP", `Geo lookup answered with status ${res.status}`, {
+        status: res.status,
+        recoverable: res.status >= 500 || res.status === 429,
+      });
+    }
+    const text = await deadline.race(res.text());
+    if (text.length > MAX_GEO_BODY) throw new DecisioningError("ODE_ERR_GEO_LOOKUP", "Geo lookup body is too large");
+    return geoFromPayload(JSON.parse(text)) as GeoValues;
+  } finally {
+    deadline.dispose();
   }
+}
 
-  function lookup(ip: string): Promise<GeoValues | undefined> {
+/**
+ * Runs at most one lookup per IP at a time: callers asking for an IP already being looked up share
+ * that lookup. At most `limit` lookups are tracked; beyond, lookups run uncoalesced.
+ */
+function coalesce(lookup: (ip: string) => Promise<GeoValues | undefined>, limit: number) {
+  const pending = new Map<string, Promise<GeoValues | undefined>>();
+  return (ip: string): Promise<GeoValues | undefined> => {
     const existing = pending.get(ip);
     if (existing) return existing;
-    const p = lookupOnce(ip);
-    if (pending.size < Math.max(1, maxCache)) {
+    const p = lookup(ip);
+    if (pending.size < limit) {
       pending.set(ip, p);
       const clear = () => pending.delete(ip);
       p.then(clear, clear);
     }
     return p;
-  }
+  };
+}
 
-  function prepare(geo: Geo | undefined, options: GeoResolveOptions = {}): { geo: Geo | undefined; lookup: boolean } {
-    if (!geo || typeof geo !== "object") return { geo: undefined, lookup: false };
-    const base: Geo = { ...geo };
-    const ipRaw = geo.ipAddress;
-    const unknown = ipRaw === UNKNOWN_IP_ADDRESS;
-    const valid = !unknown && isValidIpAddress(ipRaw);
-    if (!valid) delete base.ipAddress;
-    const wanted =
-      options.lookup !== false && (unknown || valid) && LOCATION_FIELDS.every((field) => geo[field] === undefined);
-    return { geo: base, lookup: wanted };
-  }
+/** The sanitised copy of `geo` (an invalid ipAddress removed) and whether a lookup is wanted. */
+export function prepareGeo(geo: Geo | undefined, options: GeoResolveOptions = {}): { geo: Geo | undefined; lookup: boolean } {
+  if (!geo || typeof geo !== "object") return { geo: undefined, lookup: false };
+  const base: Geo = { ...geo };
+  const ipRaw = geo.ipAddress;
+  const unknown = ipRaw === UNKNOWN_IP_ADDRESS;
+  const valid = !unknown && isValidIpAddress(ipRaw);
+  if (!valid) delete base.ipAddress;
+  const wanted =
+    options.lookup !== false && (unknown || valid) && LOCATION_FIELDS.every((field) => geo[field] === undefined);
+  return { geo: base, lookup: wanted };
+}
+
+function lookupError(err: unknown): DecisioningError {
+  if (DecisioningError.is(err) && err.code === "ODE_ERR_GEO_LOOKUP") return err;
+  return new DecisioningError("ODE_ERR_GEO_LOOKUP", `Geo lookup failed: ${err instanceof Error ? err.message : String(err)}`, {
+    cause: err,
+    recoverable: true,
+  });
+}
+
+export function createGeoResolver(o: GeoResolverOptions): GeoResolver {
+  const { scheduler, logger } = o;
+  const maxCache = numberOption(o.cacheSize, DEFAULT_GEO_CACHE_SIZE, { min: 0, integer: true });
+  const cache = createGeoCache(maxCache, numberOption(o.cacheTtl, DEFAULT_GEO_CACHE_TTL, POSITIVE), () => scheduler.now());
+  const settings: LookupSettings = {
+    fetch: o.fetch,
+    scheduler,
+    timeout: numberOption(o.timeout, DEFAULT_GEO_TIMEOUT, POSITIVE),
+    endpoint: typeof o.geoEndpoint === "string" && o.geoEndpoint.length > 0 ? o.geoEndpoint : GEO_ENDPOINT,
+    resolver: o.resolver,
+  };
+  const lookup = coalesce((ip) => lookupGeo(settings, ip), Math.max(1, maxCache));
 
   async function resolveDetailed(geo: Geo | undefined, options: GeoResolveOptions = {}): Promise<GeoResolution> {
-    const prepared = prepare(geo, options);
+    const prepared = prepareGeo(geo, options);
     if (!prepared.lookup || !geo) return { geo: prepared.geo, updated: false, cached: false };
     const base = prepared.geo as Geo;
-    const ipRaw = geo.ipAddress;
-    const unknown = ipRaw === UNKNOWN_IP_ADDRESS;
-
-    const ip = unknown ? UNKNOWN_IP_ADDRESS : (ipRaw as string).trim();
-    const cachedValues = unknown ? undefined : cacheGet(ip);
+    const unknown = geo.ipAddress === UNKNOWN_IP_ADDRESS;
+    const ip = unknown ? UNKNOWN_IP_ADDRESS : (geo.ipAddress as string).trim();
+    const cachedValues = unknown ? undefined : cache.get(ip);
     let values = cachedValues;
     if (!values) {
       try {
         values = await lookup(ip);
       } catch (err) {
-        const error = DecisioningError.is(err) && err.code === "ODE_ERR_GEO_LOOKUP"
-          ? err
-          : new DecisioningError("ODE_ERR_GEO_LOOKUP", `Geo lookup failed: ${err instanceof Error ? err.message : String(err)}`, {
-              cause: err,
-              recoverable: true,
-            });
+        const error = lookupError(err);
         logger.warn("Geo lookup failed; deciding without it:", error.message);
         return { geo: base, updated: false, cached: false, error };
       }
       if (!values) return { geo: base, updated: false, cached: false };
-      if (!unknown) cacheSet(ip, values);
+      if (!unknown) cache.set(ip, values);
     }
     const merged: Geo = { ...base, ...values };
     if (o.onUpdate) {
@@ -284,25 +222,11 @@ export function createGeoResolver(o: GeoResolverOptions): GeoResolver {
   }
 
   return {
-    prepare,
+    prepare: prepareGeo,
     resolveDetailed,
     resolve: async (geo, options) => (await resolveDetailed(geo, options)).geo,
     get cacheSize() {
       return cache.size;
     },
   };
-}
-
-function pickGeo(found: Geo): GeoValues {
-  const out: GeoValues = {};
-  if (typeof found.ipAddress === "string" && found.ipAddress.length <= MAX_GEO_STRING) out.ipAddress = found.ipAddress;
-  for (const field of ["latitude", "longitude"] as const) {
-    const v = found[field];
-    if (typeof v === "number" && Number.isFinite(v)) out[field] = v;
-  }
-  for (const field of ["countryCode", "stateCode", "city", "zip"] as const) {
-    const v = found[field];
-    if (typeof v === "string" && v.length <= MAX_GEO_STRING) out[field] = v;
-  }
-  return out;
 }

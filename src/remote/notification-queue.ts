@@ -12,12 +12,16 @@ import { DecisioningError } from "../errors";
 import type { Context, DeliveryRequest, Notification, TelemetryEntry, VisitorId } from "../protocol/delivery";
 import type { SafeLogger } from "../logger";
 import type { Scheduler, TimerHandle } from "../platform/scheduler";
-import { computeBackoff, sleep, type BackoffOptions } from "../primitives/retry";
+import { sleep } from "../primitives/abort";
+import { backoffDelay, resolveBackoff, type BackoffOptions } from "../primitives/backoff";
+import { numberOption } from "../primitives/options";
+import { DELIVERY_RETRY_BACKOFF } from "./delivery-client";
 
 export const DEFAULT_BATCH_SIZE = 50;
 export const DEFAULT_FLUSH_INTERVAL = 250;
 export const DEFAULT_MAX_QUEUED = 10000;
 export const DEFAULT_NOTIFICATION_RETRIES = 3;
+export const DEFAULT_NOTIFICATION_CONCURRENCY = 1;
 const DROP_WARN_EVERY = 1000;
 
 export interface QueuedRequestParts {
@@ -129,7 +133,7 @@ interface FlushWaiter {
 }
 
 function intOption(value: number | undefined, fallback: number, min: number): number {
-  return typeof value === "number" && Number.isFinite(value) && value >= min ? Math.floor(value) : fallback;
+  return numberOption(value, fallback, { min, integer: true });
 }
 
 export function createNotificationQueue(o: NotificationQueueOptions): NotificationQueue {
@@ -138,8 +142,9 @@ export function createNotificationQueue(o: NotificationQueueOptions): Notificati
   const flushInterval = intOption(o.flushInterval, DEFAULT_FLUSH_INTERVAL, 0);
   const maxQueued = intOption(o.maxQueued, DEFAULT_MAX_QUEUED, 1);
   const retries = intOption(o.retries, DEFAULT_NOTIFICATION_RETRIES, 0);
-  const concurrency = intOption(o.concurrency, 1, 1);
+  const concurrency = intOption(o.concurrency, DEFAULT_NOTIFICATION_CONCURRENCY, 1);
   const telemetry = o.telemetryEnabled !== false && typeof o.takeTelemetry === "function";
+  const backoff = resolveBackoff(o.backoff, DELIVERY_RETRY_BACKOFF);
 
   // Groups in arrival order (a Map iterates in insertion order: the first group is the oldest).
   const groups = new Map<string, Group>();
@@ -341,7 +346,7 @@ export function createNotificationQueue(o: NotificationQueueOptions): Notificati
           }
           return;
         }
-        const delay = computeBackoff(attempt, o.backoff, () => scheduler.random());
+        const delay = backoffDelay(backoff, attempt, () => scheduler.random());
         if (logger.debugEnabled)
           logger.debug(`Notification send failed (attempt ${attempt + 1}); retrying in ${delay} ms`);
         await sleep(scheduler, delay);

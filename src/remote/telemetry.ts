@@ -1,11 +1,11 @@
 /**
- * SDK telemetry (spec 2.10): a bounded in-memory store of entries, drained into the next server-side
- * call as `telemetry.entries`, and the builders of the entry shapes the reference sends.
+ * The telemetry store: a bounded in-memory list of entries, drained into the next server-side call
+ * as `telemetry.entries`. The entries themselves are built by src/protocol/telemetry.ts.
  */
-import type { DeliveryRequest, DeliveryResponse, TelemetryEntry } from "../protocol/delivery";
+import type { TelemetryEntry } from "../protocol/delivery";
+import { numberOption } from "../primitives/options";
 
 export const DEFAULT_TELEMETRY_MAX_ENTRIES = 100;
-export const ARTIFACT_DOWNLOAD_REQUEST_ID = "ArtifactDownload";
 
 export interface TelemetryStore {
   /** Adds an entry; a no-op when disabled. Beyond `maxEntries` the oldest entry is dropped. */
@@ -18,10 +18,7 @@ export interface TelemetryStore {
 
 export function createTelemetryStore(o: { enabled?: boolean; maxEntries?: number } = {}): TelemetryStore {
   const enabled = o.enabled !== false;
-  const max =
-    typeof o.maxEntries === "number" && Number.isFinite(o.maxEntries) && o.maxEntries >= 1
-      ? Math.floor(o.maxEntries)
-      : DEFAULT_TELEMETRY_MAX_ENTRIES;
+  const max = numberOption(o.maxEntries, DEFAULT_TELEMETRY_MAX_ENTRIES, { min: 1, integer: true });
   let entries: TelemetryEntry[] = [];
   return {
     add(entry) {
@@ -39,98 +36,4 @@ export function createTelemetryStore(o: { enabled?: boolean; maxEntries?: number
     },
     enabled,
   };
-}
-
-/** Rounds to 2 decimals; non-numbers → undefined. */
-export function round2(value: unknown): number | undefined {
-  if (typeof value !== "number" || !Number.isFinite(value)) return undefined;
-  return +value.toFixed(2);
-}
-
-/** Network timings of one HTTP call when the HTTP layer can report them (all in ms / bytes). */
-export interface RequestTimings {
-  dns?: number;
-  tls?: number;
-  timeToFirstByte?: number;
-  download?: number;
-  responseSize?: number;
-}
-
-function roundTimings(t: RequestTimings): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const key of ["dns", "tls", "timeToFirstByte", "download", "responseSize"] as const) {
-    const v = round2(t[key]);
-    if (v) out[key] = v;
-  }
-  return out;
-}
-
-/** The request features the reference counts: only present when true / non-zero. */
-export function telemetryFeatures(request: DeliveryRequest, decisioningMethod: string): Record<string, unknown> {
-  const features: Record<string, unknown> = {};
-  const execute = request.execute;
-  const prefetch = request.prefetch;
-  if (execute && execute.pageLoad) features.executePageLoad = true;
-  const executeMboxes = Array.isArray(execute?.mboxes) ? execute!.mboxes!.length : 0;
-  if (executeMboxes) features.executeMboxCount = executeMboxes;
-  if (prefetch && prefetch.pageLoad) features.prefetchPageLoad = true;
-  const prefetchMboxes = Array.isArray(prefetch?.mboxes) ? prefetch!.mboxes!.length : 0;
-  if (prefetchMboxes) features.prefetchMboxCount = prefetchMboxes;
-  const prefetchViews = Array.isArray(prefetch?.views) ? prefetch!.views!.length : 0;
-  if (prefetchViews) features.prefetchViewCount = prefetchViews;
-  features.decisioningMethod = decisioningMethod;
-  return features;
-}
-
-export interface DeliveryTelemetryInput {
-  /** The request of this call (its `requestId` and the counted features). */
-  request: DeliveryRequest;
-  /** The response of this call (`edgeHost` → mode "edge", `telemetryServerToken`). */
-  response: DeliveryResponse;
-  /** Overrides the mode derived from the response. */
-  mode?: "edge" | "local";
-  /** Total time of the call, ms. */
-  execution: number;
-  /** Response parsing time, ms (remote calls only). */
-  parsing?: number;
-  /** HTTP timings, when the HTTP layer reported them. */
-  requestTimings?: RequestTimings;
-  /** "server-side" | "on-device" (the method actually used). */
-  decisioningMethod: string;
-  /** Epoch ms; the caller reads its scheduler. */
-  timestamp: number;
-}
-
-/**
- * The telemetry entry for one getOffers / sendNotifications call (spec 2.10):
- * `{execution, parsing?, request?, telemetryServerToken?, mode, features, requestId, timestamp}`.
- */
-export function telemetryEntryFor(input: DeliveryTelemetryInput): TelemetryEntry {
-  const entry: TelemetryEntry = { execution: round2(input.execution) ?? 0 };
-  const parsing = round2(input.parsing);
-  if (parsing !== undefined) entry.parsing = parsing;
-  if (input.requestTimings) entry.request = roundTimings(input.requestTimings);
-  const token = input.response?.telemetryServerToken;
-  if (typeof token === "string" && token.length > 0) entry.telemetryServerToken = token;
-  entry.mode = input.mode ?? (input.response?.edgeHost ? "edge" : "local");
-  entry.features = telemetryFeatures(input.request ?? {}, input.decisioningMethod);
-  entry.requestId = input.request?.requestId;
-  entry.timestamp = input.timestamp;
-  return entry;
-}
-
-/** The telemetry entry for an artifact download: `{execution, parsing?, requestId: "ArtifactDownload", timestamp}`. */
-export function artifactTelemetryEntry(input: {
-  execution: number;
-  parsing?: number;
-  requestTimings?: RequestTimings;
-  timestamp: number;
-}): TelemetryEntry {
-  const entry: TelemetryEntry = { execution: round2(input.execution) ?? 0 };
-  const parsing = round2(input.parsing);
-  if (parsing !== undefined) entry.parsing = parsing;
-  if (input.requestTimings) entry.request = roundTimings(input.requestTimings);
-  entry.requestId = ARTIFACT_DOWNLOAD_REQUEST_ID;
-  entry.timestamp = input.timestamp;
-  return entry;
 }

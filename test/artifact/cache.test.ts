@@ -10,7 +10,7 @@ import {
   type ArtifactCacheStorage,
 } from "../../src/artifact/cache";
 import { createDirectoryStorage } from "../../src/artifact/directory-storage";
-import { ManualScheduler } from "../../src/platform/scheduler";
+import { ManualScheduler } from "../support/manual-scheduler";
 import { anArtifact, etagged, setup, startServer, type TestServer } from "./support";
 
 let server: TestServer;

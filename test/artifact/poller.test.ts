@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import type { ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { ManualScheduler } from "../../src/platform/scheduler";
+import { ManualScheduler } from "../support/manual-scheduler";
 import { anArtifact, etagged, json, setup, startServer, waitUntil, type TestServer } from "./support";
 import { conformanceDir } from "../support/shared";
 

@@ -6,7 +6,7 @@ import { vi } from "vitest";
 import { createDirectoryStorage } from "../../src/artifact/directory-storage";
 import { createArtifactManager, type ArtifactManagerOptions } from "../../src/artifact/manager";
 import { createFileSource } from "../../src/artifact/sources";
-import { ManualScheduler } from "../../src/platform/scheduler";
+import { ManualScheduler } from "../support/manual-scheduler";
 import type { TelemetryEntry } from "../../src/protocol/delivery";
 import { DecisioningError } from "../../src/errors";
 import { createSafeLogger, type SafeLogger } from "../../src/logger";

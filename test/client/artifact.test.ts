@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { TargetClient, type ClientOptions, type GetOffersResult } from "../../src/index";
-import { ManualScheduler } from "../../src/platform/scheduler";
+import { ManualScheduler } from "../support/manual-scheduler";
 import { closedPort, json, startStub, waitFor, type StubServer } from "../remote/stub-server";
 import {
   CLIENT,

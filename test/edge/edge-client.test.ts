@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { TargetClient, createBackgroundTasks, type EdgeClientOptions } from "../../src/edge";
-import { ManualScheduler } from "../../src/platform/scheduler";
+import { ManualScheduler } from "../support/manual-scheduler";
 import { fakeFetch, json } from "../support/fake-fetch";
 import { loadArtifact } from "../support/shared";
 import { deliveryRequest } from "./support";

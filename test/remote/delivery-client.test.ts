@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DecisioningError } from "../../src/errors";
-import { ManualScheduler, systemScheduler } from "../../src/platform/scheduler";
+import { systemScheduler } from "../../src/platform/scheduler";
+import { ManualScheduler } from "../support/manual-scheduler";
 import { createDeliveryClient, deliveryHost, deliveryUrl, type DeliveryClientOptions } from "../../src/remote/delivery-client";
 import { closedPort, fetch, json, recordingLogger, startStub, waitFor, type StubServer } from "./stub-server";
 

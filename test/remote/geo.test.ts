@@ -1,13 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Geo } from "../../src/protocol/delivery";
-import { ManualScheduler, systemScheduler } from "../../src/platform/scheduler";
-import {
-  createGeoResolver,
-  geoFromHeaders,
-  geoFromPayload,
-  isValidIpAddress,
-  type GeoResolverOptions,
-} from "../../src/remote/geo";
+import { systemScheduler } from "../../src/platform/scheduler";
+import { ManualScheduler } from "../support/manual-scheduler";
+import { geoFromHeaders, geoFromPayload, isValidIpAddress } from "../../src/protocol/geo";
+import { createGeoResolver, type GeoResolverOptions } from "../../src/remote/geo";
 import { closedPort, fetch, json, recordingLogger, startStub, waitFor, type StubServer } from "./stub-server";
 
 const unhandled: unknown[] = [];

@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { DeliveryRequest, Notification, TelemetryEntry } from "../../src/protocol/delivery";
 import { DecisioningError } from "../../src/errors";
-import { ManualScheduler, systemScheduler } from "../../src/platform/scheduler";
+import { systemScheduler } from "../../src/platform/scheduler";
+import { ManualScheduler } from "../support/manual-scheduler";
 import { createDeliveryClient } from "../../src/remote/delivery-client";
 import { createNotificationQueue, type NotificationQueueOptions } from "../../src/remote/notification-queue";
 import { delay, fetch, json, recordingLogger, startStub, waitFor, type StubServer } from "./stub-server";

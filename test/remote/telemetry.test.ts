@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { artifactTelemetryEntry, createTelemetryStore, telemetryEntryFor } from "../../src/remote/telemetry";
+import { artifactTelemetryEntry, telemetryEntryFor } from "../../src/protocol/telemetry";
+import { createTelemetryStore } from "../../src/remote/telemetry";
 
 describe("createTelemetryStore", () => {
   it("returns and clears the pending entries in order", () => {

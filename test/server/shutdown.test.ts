@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import { describe, expect, it } from "vitest";
-import { ManualScheduler } from "../../src/platform/scheduler";
+import { ManualScheduler } from "../support/manual-scheduler";
 import { createLogger } from "../../src/server/logging";
 import { installShutdownHandlers } from "../../src/server/shutdown";
 

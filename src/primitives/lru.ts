@@ -46,6 +46,10 @@ export class LruCache<K, V> {
     map.set(key, { value, stamp: ++this.#clock });
   }
 
+  delete(key: K): void {
+    this.#map.delete(key);
+  }
+
   get size(): number {
     return this.#map.size;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LruCache } from "../../src/engine/lru";
+import { LruCache } from "../../src/primitives/lru";
 
 describe("LruCache", () => {
   it("returns stored values and undefined for misses", () => {
