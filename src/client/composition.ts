@@ -14,7 +14,7 @@ import { createGeoResolver } from "../remote/geo";
 import { createNotificationQueue } from "../remote/notification-queue";
 import { createTelemetryStore, type TelemetryStore } from "../remote/telemetry";
 import { EventHub } from "./events";
-import type { ClientPlatform } from "../platform/types";
+import type { ClientPlatform } from "./platform";
 import { resolveOptions, type ClientOptions, type ResolvedOptions } from "./options";
 import { sendNotificationBatch } from "./remote-calls";
 import { usesArtifact, type ClientRuntime, type ClientState } from "./runtime";

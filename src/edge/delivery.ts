@@ -10,7 +10,7 @@
 import { DecisioningError, toDecisioningError } from "../errors";
 import type { DeliveryRequest, DeliveryResponse } from "../protocol/delivery";
 import { DELIVERY_PATH } from "../protocol/endpoints";
-import { fromDecisioningError, httpError, type HttpError } from "../server/http-errors";
+import { fromDecisioningError, httpError, type HttpError } from "../protocol/error-responses";
 import type { ResultMeta } from "../client/result";
 import type { WaitUntil } from "./wait-until";
 

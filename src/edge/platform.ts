@@ -2,7 +2,7 @@
  * The edge platform: the runtime's global fetch, no file system, and no work between requests
  * (no load retried on a timer, no location-hint request at start).
  */
-import type { ClientPlatform } from "../platform/types";
+import type { ClientPlatform } from "../client/platform";
 import { TargetClient as PortableTargetClient } from "../client/target-client";
 import { createWebFetch } from "../platform/web";
 

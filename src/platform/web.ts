@@ -4,7 +4,6 @@
  * owns its connections).
  */
 import type { FetchInit, FetchLike, FetchResponseLike } from "./http";
-import type { ClientPlatform } from "./types";
 
 export function createWebFetch(): { fetch: FetchLike } {
   const fetch: FetchLike = (url: string, init: FetchInit = {}) => {
@@ -16,9 +15,3 @@ export function createWebFetch(): { fetch: FetchLike } {
   };
   return { fetch };
 }
-
-/** Any runtime with a global fetch (Bun, Deno, browsers, Node's own fetch): no file system. */
-export const portablePlatform: ClientPlatform = {
-  createFetch: createWebFetch,
-  backgroundWork: true,
-};

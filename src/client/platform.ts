@@ -1,11 +1,12 @@
 /**
  * The platform a client runs on: the adapters that differ between Node and edge runtimes. Each
- * entry point of the package binds its own (the Node entry: ./node, undici and the file system;
- * the edge entry: ../edge/platform, the runtime's fetch), so neither pulls the other's modules
- * into its bundle.
+ * entry point of the package binds its own (the Node entry: ./node-platform, undici and the file
+ * system; the edge entry: ../edge/platform, the runtime's fetch), so neither pulls the other's
+ * modules into its bundle. It lives in the client layer because it names artifact ports.
  */
 import type { ArtifactManagerOptions } from "../artifact/types";
-import type { FetchLike } from "./http";
+import type { FetchLike } from "../platform/http";
+import { createWebFetch } from "../platform/web";
 
 export interface ClientPlatform {
   /** The HTTP stack used when the caller passes no `fetchApi`; `close` releases it on client close. */
@@ -21,3 +22,9 @@ export interface ClientPlatform {
    */
   backgroundWork: boolean;
 }
+
+/** Any runtime with a global fetch (Bun, Deno, browsers, Node's own fetch): no file system. */
+export const portablePlatform: ClientPlatform = {
+  createFetch: createWebFetch,
+  backgroundWork: true,
+};
