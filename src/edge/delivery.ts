@@ -9,18 +9,14 @@
  */
 import { DecisioningError, toDecisioningError } from "../errors";
 import type { DeliveryRequest, DeliveryResponse } from "../protocol/delivery";
+import { checkDeliveryQuery, decisionHeaders, hasDecisionWork, HEADER_METHOD } from "../protocol/delivery-service";
 import { DELIVERY_PATH } from "../protocol/endpoints";
 import { fromDecisioningError, httpError, type HttpError } from "../protocol/error-responses";
 import type { ResultMeta } from "../client/result";
 import type { WaitUntil } from "./wait-until";
 
-export const HEADER_METHOD = "x-odd-decisioning-method";
-export const HEADER_ARTIFACT_VERSION = "x-odd-artifact-version";
-
 /** Requests larger than this are refused with 413 (default 1 MiB). */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
-const MAX_SESSION_ID_LENGTH = 128;
-const SESSION_ID_RE = /^[A-Za-z0-9._:-]+$/;
 
 /** What the handler needs of a client (the edge TargetClient fits). */
 export interface DecidingClient {
@@ -84,27 +80,6 @@ async function readBody(request: Request, limit: number): Promise<string | HttpE
   return new TextDecoder().decode(bytes);
 }
 
-function checkQuery(url: URL, o: DeliveryHandlerOptions): string | undefined {
-  const clientParam = url.searchParams.get("client");
-  if (clientParam && clientParam !== o.clientCode) {
-    throw invalid(`Unknown client "${clientParam}"; this endpoint decides for "${o.clientCode}"`);
-  }
-  const orgParam = url.searchParams.get("imsOrgId");
-  if (orgParam && orgParam !== o.organizationId) {
-    throw invalid("imsOrgId does not match the organization this endpoint decides for");
-  }
-  const sessionId = url.searchParams.get("sessionId") || undefined;
-  if (sessionId !== undefined && (sessionId.length > MAX_SESSION_ID_LENGTH || !SESSION_ID_RE.test(sessionId))) {
-    throw invalid(`sessionId must be 1-${MAX_SESSION_ID_LENGTH} characters of letters, digits, ".", "_", ":" or "-"`);
-  }
-  return sessionId;
-}
-
-/** Is there anything to decide besides notifications (execute or prefetch)? */
-function hasDecisionWork(body: Record<string, unknown>): boolean {
-  return isObject(body.execute) || isObject(body.prefetch);
-}
-
 /**
  * Creates the handler. Requests to other paths or methods get 404/405 with a coded body, so the
  * handler may also be mounted behind a router that only forwards the Delivery path.
@@ -120,7 +95,8 @@ export function createDeliveryHandler(o: DeliveryHandlerOptions): (request: Requ
       return errorResponse(httpError(405, "ODE_ERR_INVALID_REQUEST", "The Delivery API accepts POST only"));
     }
     try {
-      const sessionId = checkQuery(url, o);
+      const q = (key: string) => url.searchParams.get(key) || undefined;
+      const sessionId = checkDeliveryQuery({ client: q("client"), imsOrgId: q("imsOrgId"), sessionId: q("sessionId") }, o);
       const text = await readBody(request, limit);
       if (typeof text !== "string") return errorResponse(text);
       let body: unknown;
@@ -167,7 +143,5 @@ async function decide(
     }
   }
   const result = await o.client.getOffers({ request: rest as DeliveryRequest, ...common });
-  const headers: Record<string, string> = { [HEADER_METHOD]: result.meta.decisioningMethod };
-  if (result.meta.artifact) headers[HEADER_ARTIFACT_VERSION] = encodeURIComponent(result.meta.artifact.version);
-  return Response.json(result.response, { headers });
+  return Response.json(result.response, { headers: decisionHeaders(result.meta) });
 }

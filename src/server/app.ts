@@ -14,6 +14,7 @@ import type { GetOffersResult } from "../client";
 import type { DeliveryRequest } from "../protocol/delivery";
 import { DecisioningError, toDecisioningError } from "../errors";
 import type { DecisioningMethod } from "../client";
+import { checkDeliveryQuery, decisionHeaders, hasDecisionWork, HEADER_METHOD } from "../protocol/delivery-service";
 import { DELIVERY_PATH } from "../protocol/endpoints";
 import { httpError, toHttpError, type HttpError } from "./http-errors";
 import type { PinoLogger } from "./logging";
@@ -33,13 +34,13 @@ export interface AppOptions {
   now?: () => number;
 }
 
-export const HEADER_METHOD = "x-odd-decisioning-method";
-export const HEADER_REMOTE_MBOXES = "x-odd-remote-mboxes";
-export const HEADER_REMOTE_VIEWS = "x-odd-remote-views";
-export const HEADER_ARTIFACT_VERSION = "x-odd-artifact-version";
-export const HEADER_REMOTE_ERROR = "x-odd-remote-error";
-const MAX_SESSION_ID_LENGTH = 128;
-const SESSION_ID_RE = /^[A-Za-z0-9._:-]+$/;
+export {
+  HEADER_ARTIFACT_VERSION,
+  HEADER_METHOD,
+  HEADER_REMOTE_ERROR,
+  HEADER_REMOTE_MBOXES,
+  HEADER_REMOTE_VIEWS,
+} from "../protocol/delivery-service";
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === "object" && !Array.isArray(v);
@@ -54,18 +55,9 @@ function invalid(message: string): DecisioningError {
   return new DecisioningError("ODE_ERR_INVALID_REQUEST", message);
 }
 
-/** A comma-separated, percent-encoded header value (mbox names may hold any character). */
-function listHeader(names: readonly string[]): string {
-  return names.map((n) => encodeURIComponent(n)).join(",");
-}
-
 function sendError(reply: FastifyReply, error: HttpError): FastifyReply {
   if (error.retryAfter !== undefined) reply.header("retry-after", String(error.retryAfter));
   return reply.code(error.status).type("application/json; charset=utf-8").send(error.body);
-}
-
-function hasDecisionWork(request: Record<string, unknown>): boolean {
-  return isObject(request.execute) || isObject(request.prefetch);
 }
 
 export function buildApp(options: AppOptions): FastifyInstance {
@@ -154,23 +146,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
 
   app.post(DELIVERY_PATH, async (request, reply) => {
-    const clientParam = queryString(request.query, "client");
-    if (clientParam !== undefined && clientParam !== options.clientCode) {
-      throw invalid(`Unknown client "${clientParam}"; this service decides for "${options.clientCode}"`);
-    }
-    const orgParam = queryString(request.query, "imsOrgId");
-    if (orgParam !== undefined && orgParam !== options.organizationId) {
-      throw invalid("imsOrgId does not match the organization this service decides for");
-    }
-    const sessionId = queryString(request.query, "sessionId");
-    if (
-      sessionId !== undefined &&
-      (sessionId.length > MAX_SESSION_ID_LENGTH || !SESSION_ID_RE.test(sessionId))
-    ) {
-      throw invalid(
-        `sessionId must be 1-${MAX_SESSION_ID_LENGTH} characters of letters, digits, ".", "_", ":" or "-"`,
-      );
-    }
+    const q = (key: string) => queryString(request.query, key);
+    const sessionId = checkDeliveryQuery(
+      { client: q("client"), imsOrgId: q("imsOrgId"), sessionId: q("sessionId") },
+      options,
+    );
     const body = request.body;
     if (!isObject(body)) throw invalid("The request body must be a JSON object (a Delivery API request)");
     metrics.inFlight(1);
@@ -218,12 +198,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       (meta.decisioningMethod === "hybrid" && (meta.remoteMboxes.length > 0 || meta.remoteViews.length > 0));
     if (wentRemote) metrics.remoteCall(meta.remoteError ? "error" : "ok");
     if (forwarding) await forwarding;
-    reply.header(HEADER_METHOD, meta.decisioningMethod);
-    reply.header(HEADER_REMOTE_MBOXES, listHeader(meta.remoteMboxes));
-    reply.header(HEADER_REMOTE_VIEWS, listHeader(meta.remoteViews));
-    if (meta.artifact) reply.header(HEADER_ARTIFACT_VERSION, encodeURIComponent(meta.artifact.version));
-    // Hybrid: the remote part failed and only the local part is answered.
-    if (meta.remoteError) reply.header(HEADER_REMOTE_ERROR, meta.remoteError.code);
+    reply.headers(decisionHeaders(meta));
     return result.response;
   }
 
