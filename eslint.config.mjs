@@ -1,5 +1,7 @@
 import js from "@eslint/js";
+import boundaries from "eslint-plugin-boundaries";
 import tseslint from "typescript-eslint";
+import { boundariesRules, boundariesSettings } from "./eslint.boundaries.mjs";
 
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/", "coverage/", "bench/results/"] },
@@ -19,5 +21,12 @@ export default tseslint.config(
       "no-restricted-imports": ["error", { patterns: ["node:*", "undici", "../remote/*", "../artifact/poller*", "../platform/defaults*"] }],
       "no-restricted-globals": ["error", "fetch", "setTimeout", "setInterval", "process"],
     },
+  },
+  {
+    // Dependency directions between the layers of src/ (see eslint.boundaries.mjs).
+    files: ["src/**/*.ts"],
+    plugins: { boundaries },
+    settings: boundariesSettings,
+    rules: boundariesRules,
   },
 );

@@ -1,6 +1,6 @@
 /**
  * Warm-start cache: the last validated artifact (its JSON text), its ETag and when it was
- * retrieved, stored per artifact location in a storage port (a directory: ./directory-storage).
+ * retrieved, stored per artifact location in a directory or a user storage port.
  *
  * Entry format (a string): line 1 is a JSON metadata object, the rest is the artifact JSON text
  * verbatim (no double escaping of a large body). Reading is defensive: a missing, foreign or
@@ -84,11 +84,7 @@ export interface ArtifactCache {
   flush(): Promise<void>;
 }
 
-export function createArtifactCache(
-  storage: ArtifactCacheStorage,
-  location: string,
-  logger: SafeLogger,
-): ArtifactCache {
+export function createArtifactCache(storage: ArtifactCacheStorage, location: string, logger: SafeLogger): ArtifactCache {
   const key = cacheKeyFor(location);
   let queue: Promise<void> = Promise.resolve();
   return {

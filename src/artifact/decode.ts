@@ -42,7 +42,7 @@ export function decodeArtifactBody(
  * Runs the injected compiler. Its DecisioningErrors (e.g. ODE_ERR_ARTIFACT_UNKNOWN_OPERATOR) pass
  * through; anything else it throws becomes ODE_ERR_ARTIFACT_INVALID with the original as cause.
  */
-export function compileArtifact<T>(compile: (artifact: Artifact) => T, artifact: Artifact): T {
+export function runCompiler<T>(compile: (artifact: Artifact) => T, artifact: Artifact): T {
   try {
     return compile(artifact);
   } catch (e) {

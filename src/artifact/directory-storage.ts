@@ -1,6 +1,7 @@
 /**
- * The directory storage of the warm-start cache (Node only: it uses the file system). Chosen by the
- * Node platform when `artifactCache` is a directory path.
+ * The artifact cache storage for Node: one file per key in a directory. Writes go to a temporary
+ * file in the same directory and are renamed over the target, so a reader (or a crash) never sees
+ * a half-written entry. Runtimes without a filesystem pass their own ArtifactCacheStorage.
  */
 import { mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -8,10 +9,6 @@ import type { ArtifactCacheStorage } from "./cache";
 
 let tmpCounter = 0;
 
-/**
- * Directory storage: one file per key; writes go to a temporary file in the same directory and
- * are renamed over the target, so a reader (or a crash) never sees a half-written entry.
- */
 export function createDirectoryStorage(dir: string): ArtifactCacheStorage {
   return {
     async get(key) {

@@ -62,7 +62,6 @@ export interface BuiltInSource extends ArtifactSource {
   load(ctx: ArtifactLoadContext): Promise<InternalLoadResult>;
 }
 
-/** What a file source is given (the Node platform implements it in ./sources). */
 export interface FileSourceOptions {
   /** A filesystem path or a file:// URL. */
   location: string;

@@ -56,10 +56,6 @@ export interface ArtifactManagerOptions<T> {
   /** Watch a file location (or a custom source with watch()) for changes. Default false. */
   watchFile?: boolean;
   fetch: FetchLike;
-  /** Reads file locations (the Node platform's file source); without it only http(s) locations work. */
-  fileSource?: (opts: FileSourceOptions) => BuiltInSource;
-  /** Turns an `artifactCache` directory path into storage (Node); without it a path is ignored with a warning. */
-  directoryStorage?: (dir: string) => ArtifactCacheStorage;
   /**
    * Retry a failed first load on a timer until it succeeds (default true). Edge runtimes pass false:
    * nothing may run between requests, the next refresh() (made by a request) tries again.
@@ -72,6 +68,10 @@ export interface ArtifactManagerOptions<T> {
   awaitCacheWrites?: boolean;
   scheduler: Scheduler;
   logger: SafeLogger;
+  /** Reads file locations (path or file:// URL); absent on runtimes without a filesystem. */
+  fileSource?: (options: FileSourceOptions) => BuiltInSource;
+  /** Storage for an `artifactCache` given as a directory path; absent on runtimes without a filesystem. */
+  directoryStorage?: (dir: string) => ArtifactCacheStorage;
   /** Builds the engine's compiled form; may throw a DecisioningError (e.g. unknown operator). */
   compile: (artifact: Artifact) => T;
   emit: (type: string, payload: Record<string, unknown>) => void;

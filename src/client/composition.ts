@@ -14,8 +14,8 @@ import { createGeoResolver } from "../remote/geo";
 import { createNotificationQueue } from "../remote/notification-queue";
 import { createTelemetryStore, type TelemetryStore } from "../remote/telemetry";
 import { EventHub } from "./events";
-import type { ClientPlatform } from "./platform";
 import { resolveOptions, type ClientOptions, type ResolvedOptions } from "./options";
+import type { ClientPlatform } from "./platform";
 import { sendNotificationBatch } from "./remote-calls";
 import { usesArtifact, type ClientRuntime, type ClientState } from "./runtime";
 
@@ -41,7 +41,7 @@ export function createRuntime(input: ClientOptions, platform: ClientPlatform): C
     scheduler,
     fetch: http.fetch,
     closeFetch: http.close,
-    backgroundWork: platform.backgroundWork,
+    backgroundWork: platform.backgroundWork !== false,
     telemetry,
     delivery: createDeliveryClient({
       ...common,
@@ -82,12 +82,12 @@ export function createRuntime(input: ClientOptions, platform: ClientPlatform): C
 }
 
 interface ManagerPorts {
-  platform: ClientPlatform;
   fetch: ClientRuntime["fetch"];
   scheduler: Scheduler;
   logger: SafeLogger;
   events: EventHub;
   telemetry: TelemetryStore;
+  platform: ClientPlatform;
 }
 
 function createManager(o: ResolvedOptions, ports: ManagerPorts) {
@@ -109,8 +109,8 @@ function createManager(o: ResolvedOptions, ports: ManagerPorts) {
     fetch: ports.fetch,
     fileSource: ports.platform.fileSource,
     directoryStorage: ports.platform.directoryStorage,
-    retryUntilLoaded: ports.platform.backgroundWork,
-    awaitCacheWrites: !ports.platform.backgroundWork,
+    retryUntilLoaded: ports.platform.backgroundWork !== false,
+    awaitCacheWrites: ports.platform.backgroundWork === false,
     scheduler: ports.scheduler,
     logger: ports.logger,
     compile: compileArtifact,

@@ -1,30 +1,28 @@
 /**
- * The platform a client runs on: the adapters that differ between Node and edge runtimes. Each
- * entry point of the package binds its own (the Node entry: ./node-platform, undici and the file
- * system; the edge entry: ../edge/platform, the runtime's fetch), so neither pulls the other's
- * modules into its bundle. It lives in the client layer because it names artifact ports.
+ * The platform port: what a client needs from the runtime it runs on. The entry point chooses it
+ * (src/index.ts the Node platform, an edge entry a web one), so composition imports no runtime-
+ * specific module and an edge bundle never pulls in undici or node:fs.
  */
-import type { ArtifactManagerOptions } from "../artifact/types";
+import type { ArtifactCacheStorage } from "../artifact/cache";
+import type { BuiltInSource, FileSourceOptions } from "../artifact/source";
 import type { FetchLike } from "../platform/http";
 import { createWebFetch } from "../platform/web";
 
 export interface ClientPlatform {
-  /** The HTTP stack used when the caller passes no `fetchApi`; `close` releases it on client close. */
+  /** The HTTP stack used when the caller passes no `fetchApi`; `close` releases its sockets. */
   createFetch(): { fetch: FetchLike; close?: () => Promise<void> };
-  /** Reads file artifact locations; absent: only http(s) locations (and sources, payloads) work. */
-  fileSource?: ArtifactManagerOptions<unknown>["fileSource"];
-  /** Storage for an `artifactCache` directory path; absent: only storage ports work. */
-  directoryStorage?: ArtifactManagerOptions<unknown>["directoryStorage"];
+  /** Reads file artifact locations; absent where there is no filesystem. */
+  fileSource?: (options: FileSourceOptions) => BuiltInSource;
+  /** Storage for an `artifactCache` directory; absent where there is no filesystem. */
+  directoryStorage?: (dir: string) => ArtifactCacheStorage;
   /**
-   * true: the client works between calls (retries a failed first artifact load on a timer, asks
-   * the edge for a location hint at start). false on edge runtimes, where nothing may run between
-   * requests.
+   * false: nothing runs between calls — no failed first load retried on a timer, no location-hint
+   * request at start, cache writes part of the load (edge isolates, see src/edge). Default true.
    */
-  backgroundWork: boolean;
+  backgroundWork?: boolean;
 }
 
-/** Any runtime with a global fetch (Bun, Deno, browsers, Node's own fetch): no file system. */
-export const portablePlatform: ClientPlatform = {
+/** Any runtime with a WHATWG `fetch` (edge workers, Deno, browsers): no filesystem; redirects not followed. */
+export const webPlatform: ClientPlatform = {
   createFetch: createWebFetch,
-  backgroundWork: true,
 };

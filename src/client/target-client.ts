@@ -10,10 +10,10 @@ import type { NotificationQueue } from "../remote/notification-queue";
 import { createAttributes, withAttributeMboxes, type Attributes } from "./attributes";
 import type { GetOffersOptions, ReadyOptions } from "./call-options";
 import { closeRuntime, createRuntime, startRuntime } from "./composition";
-import { portablePlatform, type ClientPlatform } from "./platform";
 import { safeCall } from "./events";
 import type { ClientOptions, DecisioningMethod, EventListener } from "./options";
 import * as pipeline from "./pipeline";
+import { webPlatform, type ClientPlatform } from "./platform";
 import { artifactFreshness, type ArtifactFreshness, type GetOffersResult } from "./result";
 import type { ClientRuntime } from "./runtime";
 
@@ -41,11 +41,8 @@ export class TargetClient {
     return visitorCookieName(organizationId);
   }
 
-  /**
-   * The adapters of this class's clients. This class needs only a global fetch; each entry point
-   * binds its platform in a subclass (Node: ./node-target-client, edge runtimes: ../edge).
-   */
-  protected static readonly platform: ClientPlatform = portablePlatform;
+  /** The runtime's ports. A web platform here; the Node entry's subclass (./node) sets Node's. */
+  protected static platform: ClientPlatform = webPlatform;
 
   /** Creates a client synchronously; readiness is signalled by `clientReady` and `ready()`. */
   static create(options: ClientOptions): TargetClient {

@@ -13,5 +13,5 @@ export const edgePlatform: ClientPlatform = {
 
 /** The facade on the edge platform: what the edge TargetClient wraps. */
 export class EdgeCoreClient extends PortableTargetClient {
-  protected static override readonly platform: ClientPlatform = edgePlatform;
+  protected static override platform: ClientPlatform = edgePlatform;
 }

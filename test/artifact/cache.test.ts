@@ -3,12 +3,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  cacheKeyFor,
-  decodeCacheEntry,
-  encodeCacheEntry,
-  type ArtifactCacheStorage,
-} from "../../src/artifact/cache";
+import { cacheKeyFor, decodeCacheEntry, encodeCacheEntry, type ArtifactCacheStorage } from "../../src/artifact/cache";
 import { createDirectoryStorage } from "../../src/artifact/directory-storage";
 import { ManualScheduler } from "../support/manual-scheduler";
 import { anArtifact, etagged, setup, startServer, type TestServer } from "./support";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compileArtifact, decodeArtifactBody } from "../../src/artifact/decode";
+import { runCompiler, decodeArtifactBody } from "../../src/artifact/decode";
 import { encodeRulesBin } from "../../src/artifact/rules-bin";
 import { DecisioningError } from "../../src/errors";
 import { anArtifact } from "./support";
@@ -34,23 +34,23 @@ describe("decodeArtifactBody", () => {
   });
 });
 
-describe("compileArtifact", () => {
+describe("runCompiler", () => {
   it("passes DecisioningErrors through and wraps anything else as ODE_ERR_ARTIFACT_INVALID", () => {
     const coded = new DecisioningError("ODE_ERR_ARTIFACT_UNKNOWN_OPERATOR", "regex_match");
     expect(() =>
-      compileArtifact(() => {
+      runCompiler(() => {
         throw coded;
       }, anArtifact()),
     ).toThrow(coded);
     let caught: unknown;
     try {
-      compileArtifact(() => {
+      runCompiler(() => {
         throw new TypeError("cannot read x of undefined");
       }, anArtifact());
     } catch (e) {
       caught = e;
     }
     expect(caught).toMatchObject({ code: "ODE_ERR_ARTIFACT_INVALID", cause: expect.any(TypeError) });
-    expect(compileArtifact(() => 42, anArtifact())).toBe(42);
+    expect(runCompiler(() => 42, anArtifact())).toBe(42);
   });
 });

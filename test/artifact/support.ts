@@ -4,8 +4,8 @@ import type { AddressInfo } from "node:net";
 import { fetch as undiciFetch } from "undici";
 import { vi } from "vitest";
 import { createDirectoryStorage } from "../../src/artifact/directory-storage";
+import { createFileSource } from "../../src/artifact/file-source";
 import { createArtifactManager, type ArtifactManagerOptions } from "../../src/artifact/manager";
-import { createFileSource } from "../../src/artifact/sources";
 import { ManualScheduler } from "../support/manual-scheduler";
 import type { TelemetryEntry } from "../../src/protocol/delivery";
 import { DecisioningError } from "../../src/errors";
@@ -203,7 +203,7 @@ export function quietLogger(lines: string[] = []): SafeLogger {
   });
 }
 
-/** A manager wired for tests: ManualScheduler (random 0.5), undici fetch, the Node file ports, recorder, compile spy. */
+/** A manager wired for tests: ManualScheduler (random 0.5), undici fetch, recorder, compile spy. */
 export function setup(
   overrides: Partial<ArtifactManagerOptions<{ rules: number }>> = {},
   scheduler = new ManualScheduler(1_700_000_000_000),
@@ -216,13 +216,13 @@ export function setup(
     client: "acme",
     organizationId: "ORG@AdobeOrg",
     fetch,
-    fileSource: createFileSource,
-    directoryStorage: createDirectoryStorage,
     scheduler,
     logger: quietLogger(logs),
     compile,
     emit: events.emit,
     recordTelemetry: (e) => telemetry.push(e),
+    fileSource: createFileSource,
+    directoryStorage: createDirectoryStorage,
     ...overrides,
   });
   return { manager, events, telemetry, logs, compile, scheduler };

@@ -286,3 +286,24 @@ describe("createGeoResolver with a custom resolver", () => {
     expect((result.error?.cause as { code?: string }).code).toBe("ODE_ERR_TIMEOUT");
   });
 });
+
+describe("createGeoCache", () => {
+  it("expires entries after the TTL, bounds its size, and caches nothing at size 0", async () => {
+    const { createGeoCache } = await import("../../src/remote/geo");
+    let now = 0;
+    const cache = createGeoCache(2, 100, () => now);
+    cache.set("1.1.1.1", { city: "A" });
+    cache.set("2.2.2.2", { city: "B" });
+    cache.set("3.3.3.3", { city: "C" });
+    expect(cache.size).toBe(2);
+    expect(cache.get("1.1.1.1")).toBeUndefined();
+    expect(cache.get("3.3.3.3")).toEqual({ city: "C" });
+    now = 100;
+    expect(cache.get("3.3.3.3")).toBeUndefined();
+    expect(cache.size).toBe(1);
+    const none = createGeoCache(0, 100, () => now);
+    none.set("1.1.1.1", { city: "A" });
+    expect(none.get("1.1.1.1")).toBeUndefined();
+    expect(none.size).toBe(0);
+  });
+});
