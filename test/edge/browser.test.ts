@@ -8,13 +8,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildRunnableBundle, EDGE_ENTRY } from "../../scripts/edge-bundle";
+import { buildRunnableBundle } from "../../scripts/edge-bundle";
 import { TargetClient as NodeTargetClient } from "../../src/index";
 import { conformanceCases, expectConformance, normalizeOutcome } from "../support/conformance-cases";
 import { CHROMIUM_ARGS, CHROMIUM_PATH, runtimeGate, tempDir } from "../support/runtimes";
 import { loadArtifact } from "../support/shared";
 import { runConformanceCase } from "./fixtures/conformance-runner";
-import { deliveryRequest, nodeDecision } from "./support";
+import { deliveryRequest, nodeDecision, publishedBrowserModule } from "./support";
 import { startServer } from "./support-server";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -31,7 +31,8 @@ describe.skipIf(gate.skip)("edge entry in headless Chromium", () => {
   let browser: BrowserContext;
 
   beforeAll(async () => {
-    const edge = await buildRunnableBundle({ entry: EDGE_ENTRY, platform: "browser", minify: true });
+    // The page loads the published module (npm run build; `npm test` builds first), as a user's page would.
+    const edge = readFileSync(publishedBrowserModule(), "utf8");
     const conformance = await buildRunnableBundle({ entry: path.join(HERE, "fixtures/browser-conformance.ts"), platform: "browser" });
     const file = (name: string) => readFileSync(path.join(ROOT, "examples/browser", name), "utf8");
     const send = (type: string, text: string) => (_req: unknown, _body: string, res: import("node:http").ServerResponse) =>

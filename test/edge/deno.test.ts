@@ -4,17 +4,17 @@
  * server answering the Delivery API from an artifact downloaded over HTTP (ETag), with
  * notifications sent after the response.
  */
-import { writeFileSync } from "node:fs";
+import { copyFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildRunnableBundle, EDGE_ENTRY } from "../../scripts/edge-bundle";
+import { buildRunnableBundle } from "../../scripts/edge-bundle";
 import { TargetClient as NodeTargetClient } from "../../src/index";
 import { conformanceCases, expectConformance, normalizeOutcome } from "../support/conformance-cases";
 import { runDeno, runtimeGate, startDeno, tempDir, type DenoProcess } from "../support/runtimes";
 import { loadArtifact } from "../support/shared";
 import { runConformanceCase } from "./fixtures/conformance-runner";
-import { deliveryRequest, nodeDecision } from "./support";
+import { deliveryRequest, nodeDecision, publishedBrowserModule } from "./support";
 import { startServer } from "./support-server";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -25,10 +25,11 @@ describe.skipIf(gate.skip)("edge entry in Deno", () => {
   const tmp = tempDir("odd-deno-");
   const importMap = path.join(tmp.dir, "import-map.json");
 
-  beforeAll(async () => {
-    writeFileSync(path.join(tmp.dir, "edge.js"), await buildRunnableBundle({ entry: EDGE_ENTRY }));
+  beforeAll(() => {
+    // The example imports the published self-contained module (dist/browser; `npm test` builds first).
+    copyFileSync(publishedBrowserModule(), path.join(tmp.dir, "edge.js"));
     writeFileSync(importMap, JSON.stringify({ imports: { "on-device-decisioning/edge": "./edge.js" } }));
-  }, 60_000);
+  });
 
   afterAll(() => tmp.remove());
 

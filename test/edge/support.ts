@@ -1,4 +1,16 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { DeliveryRequest } from "../../src/index";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** The self-contained edge module of the package (dist/browser), as a page or a Deno script imports it. */
+export function publishedBrowserModule(): string {
+  const file = path.join(ROOT, "dist/browser/on-device-decisioning.edge.js");
+  if (!existsSync(file)) throw new Error(`${file} is missing: run npm run build`);
+  return file;
+}
 
 export interface CapturedCall {
   method: string;
