@@ -28,6 +28,22 @@ export const ERROR_CODES = {
   ODE_ERR_INTERNAL: "An unexpected internal failure; please report it.",
   // Storage and the XCore repository (src/storage, src/repository, src/server/auth.ts).
   ODE_ERR_STORE_UNAVAILABLE: "The configured store (SQLite file or PostgreSQL server) cannot be opened or reached.",
+  ODE_ERR_UNAUTHORIZED: "A protected API was called without the configured bearer token (401).",
+  ODE_ERR_REPO_INVALID_BODY: "The request body is not a JSON object of the expected shape, is too deep, or uses a forbidden key (400).",
+  ODE_ERR_REPO_SCHEMA_UNKNOWN: "The write names no schema, or one that is not registered (400).",
+  ODE_ERR_REPO_VALIDATION: "The instance does not validate against its schema; `report` lists the violations (400).",
+  ODE_ERR_REPO_INVALID_QUERY: "A list/search parameter is invalid: limit, orderBy, start, property filter, regex, qop (400).",
+  ODE_ERR_REPO_INVALID_PATCH: "The JSON Patch document is malformed (400).",
+  ODE_ERR_REPO_NOT_FOUND: "The container, instance or operation does not exist (404).",
+  ODE_ERR_REPO_NOT_ACCEPTABLE: "The Accept header excludes every JSON representation (406).",
+  ODE_ERR_REPO_PRECONDITION: "If-Match names an etag other than the current one (409).",
+  ODE_ERR_REPO_REFERENCED: "The instance is referenced by other instances and cannot be deleted; `referencedBy` lists them (409).",
+  ODE_ERR_REPO_CONTAINER_NOT_EMPTY: "A container that still holds instances cannot be deleted (409).",
+  ODE_ERR_REPO_TOO_LARGE: "The request body exceeds the body limit (413).",
+  ODE_ERR_REPO_UNSUPPORTED_MEDIA_TYPE: "The request's Content-Type is not a JSON media type this endpoint accepts (415).",
+  ODE_ERR_REPO_READ_ONLY_PROPERTY: "A change to a `meta:immutable` or (for users) `meta:usereditable: false` property, or a patch outside `_instance`/`_links` (422).",
+  ODE_ERR_REPO_PATCH_FAILED: "The patch cannot be applied (missing target, index out of range, failed test); nothing was changed (422).",
+  ODE_ERR_REPO_RULE_VIOLATION: "A cross-entity rule fails: unknown reference, duplicate placement or tag name, missing fallback representation, start after end (422).",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

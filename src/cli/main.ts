@@ -18,6 +18,7 @@ import { allocateCommand } from "./commands/allocate";
 import { artifactCommands } from "./commands/artifact";
 import { decideCommand } from "./commands/decide";
 import { inspectCommand } from "./commands/inspect";
+import { repoCommands } from "./commands/repo";
 import { serveCommand } from "./commands/serve";
 
 export const COMMANDS: readonly Command[] = [
@@ -26,7 +27,11 @@ export const COMMANDS: readonly Command[] = [
   allocateCommand,
   inspectCommand,
   ...artifactCommands,
+  ...repoCommands,
 ];
+
+/** Commands named "<group> <sub>". */
+const GROUPS = ["artifact", "repo"];
 
 function version(): string {
   const root = findPackageRoot();
@@ -57,8 +62,8 @@ export function mainHelp(): string {
 
 function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
   const [first, second] = argv;
-  if (first === "artifact" && second !== undefined) {
-    const command = COMMANDS.find((c) => c.name === `artifact ${second}`);
+  if (first !== undefined && GROUPS.includes(first) && second !== undefined) {
+    const command = COMMANDS.find((c) => c.name === `${first} ${second}`);
     if (command) return { command, rest: argv.slice(2) };
   }
   const command = COMMANDS.find((c) => c.name === first);
@@ -78,9 +83,9 @@ export async function main(argv: string[], io: CliIO): Promise<number | undefine
   }
   const found = findCommand(argv);
   if (!found) {
-    if (first === "artifact") {
-      const subcommands = COMMANDS.filter((c) => c.name.startsWith("artifact ")).map((c) => c.name.slice(9));
-      io.stderr.write(`odd artifact: expected one of ${subcommands.join(", ")}\n`);
+    if (GROUPS.includes(first)) {
+      const subcommands = COMMANDS.filter((c) => c.name.startsWith(`${first} `)).map((c) => c.name.slice(first.length + 1));
+      io.stderr.write(`odd ${first}: expected one of ${subcommands.join(", ")}\n`);
     } else {
       io.stderr.write(`odd: unknown command "${first}"\n`);
     }

@@ -21,6 +21,7 @@ import type { ServerConfig } from "./config";
 import { clientLogger, createLogger, type PinoLogger } from "./logging";
 import { createServiceMetrics, type ServiceMetrics } from "./metrics";
 import { createOutboundFetch } from "./outbound";
+import { mountRepository, type RepositoryMount } from "./repository-mount";
 
 export { buildApp, type AppOptions, type DecisionClient } from "./app";
 export { resolveServerConfig, SETTINGS, type ServerConfig, type ConfigFlags, type ConfigEnv } from "./config";
@@ -33,6 +34,8 @@ export interface ServiceOptions {
   fetch?: FetchLike;
   /** Extra TargetClient options (tests: scheduler, telemetry, ...). */
   clientOptions?: Partial<ClientOptions>;
+  /** Serve the XCore repository too (`odd serve` always does; see src/server/repository-mount.ts). */
+  repository?: RepositoryMount;
 }
 
 export interface Service {
@@ -100,11 +103,20 @@ export async function startService(config: ServerConfig, options: ServiceOptions
     bodyLimit: config.bodyLimit,
   });
 
+  const repository = options.repository
+    ? await mountRepository(app, options.repository, config, logger).catch(async (err: unknown) => {
+        await client.close().catch(() => undefined);
+        await outbound.close().catch(() => undefined);
+        throw err;
+      })
+    : undefined;
+
   let closing: Promise<void> | undefined;
   const shutdown = () =>
     (closing ??= (async () => {
       logger.info("shutting down: draining in-flight requests");
       await app.close().catch((err: unknown) => logger.error({ err }, "closing the HTTP server failed"));
+      await repository?.close().catch((err: unknown) => logger.error({ err }, "closing the repository store failed"));
       const before = client.status().notifications;
       await client.close().catch((err: unknown) => logger.error({ err }, "closing the client failed"));
       await outbound.close().catch(() => undefined);
