@@ -18,7 +18,10 @@ export default tseslint.config(
   {
     files: ["src/engine/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: ["node:*", "undici", "../remote/*", "../artifact/poller*", "../platform/defaults*"] }],
+      "no-restricted-imports": [
+        "error",
+        { patterns: ["node:*", "undici", "../remote/*", "../artifact/poller*", "../platform/defaults*"] },
+      ],
       "no-restricted-globals": ["error", "fetch", "setTimeout", "setInterval", "process"],
     },
   },
@@ -28,5 +31,13 @@ export default tseslint.config(
     plugins: { boundaries },
     settings: boundariesSettings,
     rules: boundariesRules,
+  },
+  {
+    // The offer decisioning core is pure like the engine: no Node API, no timers, no I/O.
+    files: ["src/offers/core/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: ["node:*", "ioredis", "undici", "fastify"] }],
+      "no-restricted-globals": ["error", "fetch", "setTimeout", "setInterval", "process", "Buffer"],
+    },
   },
 );

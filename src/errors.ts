@@ -11,13 +11,15 @@ export const ERROR_CODES = {
   ODE_ERR_CLOSED: "The client was closed; no further calls are accepted.",
   ODE_ERR_ARTIFACT_PARSE: "The artifact body is not valid JSON (or rules.bin did not decode to JSON).",
   ODE_ERR_ARTIFACT_VERSION_UNSUPPORTED: "The artifact's major version is not 1.",
-  ODE_ERR_ARTIFACT_INVALID: "The artifact does not have the expected shape (rules, mboxes, views, consequences).",
+  ODE_ERR_ARTIFACT_INVALID:
+    "The artifact does not have the expected shape (rules, mboxes, views, consequences).",
   ODE_ERR_ARTIFACT_UNKNOWN_OPERATOR: "A rule condition uses a json-logic operator that is not supported.",
   ODE_ERR_ARTIFACT_TOO_LARGE: "The artifact is larger than the configured maximumArtifactSize.",
   ODE_ERR_ARTIFACT_BIN_INVALID: "The rules.bin header or content is invalid.",
   ODE_ERR_ARTIFACT_STALE: "The loaded artifact is older than maximumArtifactAge.",
   ODE_ERR_ARTIFACT_UNAVAILABLE: "The artifact could not be obtained (download, file or source failure).",
-  ODE_ERR_ARTIFACT_AUTH: "The artifact server answered 401/403: a configuration error (client, environment, token).",
+  ODE_ERR_ARTIFACT_AUTH:
+    "The artifact server answered 401/403: a configuration error (client, environment, token).",
   ODE_ERR_HTTP_STATUS: "An HTTP call answered with an unexpected status.",
   ODE_ERR_NETWORK: "An HTTP call failed before a response arrived.",
   ODE_ERR_TIMEOUT: "An HTTP call or a whole remote call exceeded its timeout.",
@@ -25,6 +27,16 @@ export const ERROR_CODES = {
   ODE_ERR_REMOTE_RESPONSE: "The Delivery API answered with a body that is not a valid response.",
   ODE_ERR_NOTIFICATION_FAILED: "A notification batch could not be delivered after all retries.",
   ODE_ERR_GEO_LOOKUP: "The IP-to-geo lookup failed (the decision continues without it).",
+  // Offer decisioning (src/offers): PQL rules, decision requests, capping counters.
+  ODE_ERR_PQL_SYNTAX: "A PQL expression does not parse; the message names the line and column.",
+  ODE_ERR_PQL_UNSUPPORTED:
+    'A PQL expression uses a construct outside the supported subset (message says "unsupported").',
+  ODE_ERR_PQL_LIMIT: "A PQL expression exceeds a size, nesting or evaluation bound.",
+  ODE_ERR_OFFERS_INVALID_REQUEST: "A decision or offers request is malformed (HTTP 400).",
+  ODE_ERR_OFFERS_UNPROCESSABLE:
+    "A decision request names an unknown or inactive activity or placement, or an itemCount out of range (HTTP 422).",
+  ODE_ERR_CAPPING_UNAVAILABLE:
+    "The capping counter store could not be reached; capped offers fail closed or open as configured.",
   ODE_ERR_INTERNAL: "An unexpected internal failure; please report it.",
   // Storage and the XCore repository (src/storage, src/repository, src/server/auth.ts).
   ODE_ERR_STORE_UNAVAILABLE: "The configured store (SQLite file or PostgreSQL server) cannot be opened or reached.",

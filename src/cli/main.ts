@@ -19,6 +19,7 @@ import { artifactCommands } from "./commands/artifact";
 import { decideCommand } from "./commands/decide";
 import { inspectCommand } from "./commands/inspect";
 import { repoCommands } from "./commands/repo";
+import { pqlEvalCommand } from "./commands/pql";
 import { serveCommand } from "./commands/serve";
 
 export const COMMANDS: readonly Command[] = [
@@ -28,10 +29,8 @@ export const COMMANDS: readonly Command[] = [
   inspectCommand,
   ...artifactCommands,
   ...repoCommands,
+  pqlEvalCommand,
 ];
-
-/** Commands named "<group> <sub>". */
-const GROUPS = ["artifact", "repo"];
 
 function version(): string {
   const root = findPackageRoot();
@@ -62,7 +61,7 @@ export function mainHelp(): string {
 
 function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
   const [first, second] = argv;
-  if (first !== undefined && GROUPS.includes(first) && second !== undefined) {
+  if (second !== undefined) {
     const command = COMMANDS.find((c) => c.name === `${first} ${second}`);
     if (command) return { command, rest: argv.slice(2) };
   }
@@ -83,9 +82,11 @@ export async function main(argv: string[], io: CliIO): Promise<number | undefine
   }
   const found = findCommand(argv);
   if (!found) {
-    if (GROUPS.includes(first)) {
-      const subcommands = COMMANDS.filter((c) => c.name.startsWith(`${first} `)).map((c) => c.name.slice(first.length + 1));
-      io.stderr.write(`odd ${first}: expected one of ${subcommands.join(", ")}\n`);
+    const group = COMMANDS.filter((c) => c.name.startsWith(`${first} `)).map((c) =>
+      c.name.slice(first.length + 1),
+    );
+    if (group.length > 0) {
+      io.stderr.write(`odd ${first}: expected one of ${group.join(", ")}\n`);
     } else {
       io.stderr.write(`odd: unknown command "${first}"\n`);
     }

@@ -1,0 +1,247 @@
+/**
+ * The in-memory decision index of one container: every offer-management entity by `@id`, the
+ * offers by tag, and per (activity, placement) the static candidate list (approved, in the
+ * activity's filter, with a representation for the placement), ordered by priority then `@id`.
+ * Candidate lists are built on first use and patched, not rebuilt, when a single offer changes;
+ * a change to an activity or filter drops only the lists it can affect.
+ */
+import type { CatalogInstance, CatalogSnapshot } from "./catalog";
+import {
+  readEntry,
+  type ActivityEntry,
+  type Entry,
+  type FilterEntry,
+  type OfferEntry,
+  type PlacementEntry,
+  type RuleEntry,
+} from "./entities";
+
+/** A candidate offer and the extra criterion rules it must pass (empty: none). */
+export interface Candidate {
+  offer: OfferEntry;
+  /** Rule @ids of which at least one must hold; empty when a criterion without rule admits it. */
+  criterionRules: readonly string[];
+}
+
+export interface IndexDiagnostic {
+  "@id": string;
+  message: string;
+}
+
+type EntryOf<T extends Entry["type"]> = T extends OfferEntry["type"]
+  ? OfferEntry
+  : Extract<Entry, { type: T }>;
+
+const keyOf = (activityId: string, placementId: string): string => `${activityId}\u0000${placementId}`;
+
+/** Higher priority first, then `@id` ascending (the tie groups are shuffled later). */
+export function compareCandidates(a: Candidate, b: Candidate): number {
+  return (
+    b.offer.priority - a.offer.priority || (a.offer.id < b.offer.id ? -1 : a.offer.id > b.offer.id ? 1 : 0)
+  );
+}
+
+function filterAdmits(filter: FilterEntry | undefined, offer: OfferEntry): boolean {
+  if (!filter || filter.ids.size === 0) return false;
+  switch (filter.filterType) {
+    case "offers":
+      return filter.ids.has(offer.id);
+    case "anyTags":
+      return offer.tags.some((t) => filter.ids.has(t));
+    case "allTags": {
+      const tags = new Set(offer.tags);
+      for (const id of filter.ids) if (!tags.has(id)) return false;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+export class DecisionIndex {
+  readonly #byInstance = new Map<string, Entry>();
+  readonly #byId = new Map<string, Entry>();
+  readonly #offersByTag = new Map<string, Set<OfferEntry>>();
+  readonly #candidates = new Map<string, Candidate[]>();
+  /** When the catalog (offers, rules, filters, tags, placements) / the activities last changed. */
+  catalogUpdated: number;
+  activitiesUpdated: number;
+
+  constructor(
+    readonly containerId: string,
+    now: number,
+  ) {
+    this.catalogUpdated = now;
+    this.activitiesUpdated = now;
+  }
+
+  static fromSnapshot(snapshot: CatalogSnapshot, now: number): DecisionIndex {
+    const index = new DecisionIndex(snapshot.containerId, now);
+    for (const instance of snapshot.instances) index.#put(instance);
+    return index;
+  }
+
+  get size(): number {
+    return this.#byInstance.size;
+  }
+
+  /** Adds or replaces one instance and patches what depends on it. */
+  upsert(instance: CatalogInstance, now: number): void {
+    const previous = this.#byInstance.get(instance.instanceId);
+    const entry = this.#put(instance);
+    this.#invalidate(previous, entry, now);
+  }
+
+  /** Removes one instance (deleted in the repository). */
+  remove(instanceId: string, now: number): void {
+    const previous = this.#byInstance.get(instanceId);
+    if (!previous) return;
+    this.#drop(previous);
+    this.#invalidate(previous, undefined, now);
+  }
+
+  #put(instance: CatalogInstance): Entry | undefined {
+    const previous = this.#byInstance.get(instance.instanceId);
+    if (previous) this.#drop(previous);
+    const entry = readEntry(instance);
+    if (!entry) return undefined;
+    this.#byInstance.set(instance.instanceId, entry);
+    this.#byId.set(entry.id, entry);
+    if (entry.type === "personalized-offer") {
+      for (const tag of entry.tags) {
+        let set = this.#offersByTag.get(tag);
+        if (!set) this.#offersByTag.set(tag, (set = new Set()));
+        set.add(entry);
+      }
+    }
+    return entry;
+  }
+
+  #drop(entry: Entry): void {
+    this.#byInstance.delete(entry.instanceId);
+    if (this.#byId.get(entry.id) === entry) this.#byId.delete(entry.id);
+    if (entry.type === "personalized-offer")
+      for (const tag of entry.tags) this.#offersByTag.get(tag)?.delete(entry);
+  }
+
+  #invalidate(previous: Entry | undefined, next: Entry | undefined, now: number): void {
+    const types = new Set([previous?.type, next?.type]);
+    if (types.has("offer-activity")) {
+      this.activitiesUpdated = now;
+      for (const id of new Set([previous?.id, next?.id])) if (id) this.#dropCandidatesOf(id);
+    }
+    if (types.size > 1 || !types.has("offer-activity")) this.catalogUpdated = now;
+    if (types.has("offer-filter")) this.#candidates.clear();
+    const offer = (e: Entry | undefined) => (e?.type === "personalized-offer" ? e : undefined);
+    if (types.has("personalized-offer")) this.#patchCandidates(offer(previous), offer(next));
+  }
+
+  #dropCandidatesOf(activityId: string): void {
+    const prefix = `${activityId}\u0000`;
+    for (const key of this.#candidates.keys()) if (key.startsWith(prefix)) this.#candidates.delete(key);
+  }
+
+  /** One offer changed: remove it from every cached list, then insert it where it now qualifies. */
+  #patchCandidates(previous: OfferEntry | undefined, next: OfferEntry | undefined): void {
+    for (const [key, list] of this.#candidates) {
+      if (previous) {
+        const at = list.findIndex((c) => c.offer.instanceId === previous.instanceId);
+        if (at >= 0) list.splice(at, 1);
+      }
+      if (!next || this.#byId.get(next.id) !== next) continue;
+      const [activityId, placementId] = key.split("\u0000") as [string, string];
+      const activity = this.get(activityId, "offer-activity");
+      const candidate = activity && this.#admit(activity, placementId, next);
+      if (!candidate) continue;
+      let lo = 0;
+      let hi = list.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (compareCandidates(list[mid]!, candidate) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+      list.splice(lo, 0, candidate);
+    }
+  }
+
+  /** The entry with this `@id` if it has the expected type. */
+  get<T extends Entry["type"]>(id: string, type: T): EntryOf<T> | undefined {
+    const entry = this.#byId.get(id);
+    return entry?.type === type ? (entry as EntryOf<T>) : undefined;
+  }
+
+  offer(id: string): OfferEntry | undefined {
+    const entry = this.#byId.get(id);
+    return entry?.type === "personalized-offer" || entry?.type === "fallback-offer" ? entry : undefined;
+  }
+
+  rule(id: string): RuleEntry | undefined {
+    return this.get(id, "eligibility-rule");
+  }
+
+  placement(id: string): PlacementEntry | undefined {
+    return this.get(id, "offer-placement");
+  }
+
+  activity(id: string): ActivityEntry | undefined {
+    return this.get(id, "offer-activity");
+  }
+
+  /** Placements an activity serves (simple form: its placement; criteria form: all listed). */
+  placementsOf(activity: ActivityEntry): readonly string[] {
+    return activity.placements;
+  }
+
+  #admit(activity: ActivityEntry, placementId: string, offer: OfferEntry): Candidate | undefined {
+    if (offer.type !== "personalized-offer" || offer.status !== "approved") return undefined;
+    if (!offer.representations.has(placementId)) return undefined;
+    const rules: string[] = [];
+    let admitted = false;
+    for (const criterion of activity.criteria) {
+      if (!criterion.placements.includes(placementId)) continue;
+      if (!filterAdmits(criterion.filterId ? this.get(criterion.filterId, "offer-filter") : undefined, offer))
+        continue;
+      if (criterion.ruleId === undefined) return { offer, criterionRules: [] };
+      admitted = true;
+      rules.push(criterion.ruleId);
+    }
+    return admitted ? { offer, criterionRules: rules } : undefined;
+  }
+
+  /** Offers a filter could admit, found through the filter's ids or the tag index. */
+  #filterPool(filterId: string | undefined): Iterable<OfferEntry> {
+    const filter = filterId ? this.get(filterId, "offer-filter") : undefined;
+    if (!filter) return [];
+    if (filter.filterType === "offers") {
+      return [...filter.ids].flatMap((id) => this.get(id, "personalized-offer") ?? []);
+    }
+    const pool = new Set<OfferEntry>();
+    for (const tag of filter.ids) for (const offer of this.#offersByTag.get(tag) ?? []) pool.add(offer);
+    return pool;
+  }
+
+  /** Steps 4–6 of a decision: the static, ordered candidates of (activity, placement). */
+  candidates(activity: ActivityEntry, placementId: string): readonly Candidate[] {
+    const key = keyOf(activity.id, placementId);
+    const cached = this.#candidates.get(key);
+    if (cached) return cached;
+    const seen = new Set<OfferEntry>();
+    const list: Candidate[] = [];
+    for (const criterion of activity.criteria) {
+      if (!criterion.placements.includes(placementId)) continue;
+      for (const offer of this.#filterPool(criterion.filterId)) {
+        if (seen.has(offer)) continue;
+        seen.add(offer);
+        const candidate = this.#admit(activity, placementId, offer);
+        if (candidate) list.push(candidate);
+      }
+    }
+    list.sort(compareCandidates);
+    this.#candidates.set(key, list);
+    return list;
+  }
+
+  entries(): IterableIterator<Entry> {
+    return this.#byInstance.values();
+  }
+}
