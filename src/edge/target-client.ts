@@ -47,8 +47,6 @@ export interface EdgeCallOptions {
 
 export type EdgeGetOffersOptions = GetOffersOptions & EdgeCallOptions;
 
-type CoreClient = EdgeCoreClient;
-
 const noop = () => undefined;
 
 /** The Node client's error for a call without an artifact, with the failed load as its cause. */
@@ -59,6 +57,7 @@ function notReady(err: unknown): DecisioningError {
     recoverable: true,
   });
 }
+
 const INTERNAL = Symbol("TargetClient.internal");
 
 function withoutWaitUntil(options: EdgeGetOffersOptions): GetOffersOptions {
@@ -85,8 +84,8 @@ export class TargetClient {
     return new TargetClient(INTERNAL, options);
   }
 
-  readonly #createCore: () => CoreClient;
-  #coreInstance: CoreClient | undefined;
+  readonly #createCore: () => EdgeCoreClient;
+  #coreInstance: EdgeCoreClient | undefined;
   readonly #listeners: { type: string; listener: EventListener; off?: () => void }[] = [];
   readonly #waitUntil: WaitUntil | undefined;
   readonly #revalidateAfter: number;
@@ -97,7 +96,8 @@ export class TargetClient {
   /** Validates the options now (throwing as the Node client does); the core client is created by the first call. */
   constructor(token: symbol, options: EdgeClientOptions) {
     if (token !== INTERNAL) throw new Error("Please use TargetClient.create static method instead");
-    resolveOptions(options, createSafeLogger(options && typeof options === "object" ? options.logger : undefined));
+    const log = createSafeLogger(options && typeof options === "object" ? options.logger : undefined);
+    resolveOptions(options, log);
     const o = options;
     if (typeof o.artifactLocation === "string" && locationKind(o.artifactLocation) !== "http") {
       throw new DecisioningError("ODE_ERR_INVALID_OPTION", "artifactLocation must be an http(s) URL here (no file system)", {
@@ -106,13 +106,13 @@ export class TargetClient {
     }
     const { waitUntil, ...rest } = o;
     this.#waitUntil = typeof waitUntil === "function" ? waitUntil : undefined;
-    this.#revalidateAfter = resolvePollingInterval(o.pollingInterval);
+    this.#revalidateAfter = resolvePollingInterval(o.pollingInterval, log);
     this.#usesArtifact = (o.decisioningMethod ?? "on-device") !== "server-side";
     // The core never polls: this class decides when the artifact is loaded again.
-    this.#createCore = () => EdgeCoreClient.create({ ...(rest as ClientOptions), pollingInterval: 0 }) as CoreClient;
+    this.#createCore = () => EdgeCoreClient.create({ ...(rest as ClientOptions), pollingInterval: 0 });
   }
 
-  get #core(): CoreClient {
+  get #core(): EdgeCoreClient {
     if (!this.#coreInstance) {
       const core = this.#createCore();
       this.#coreInstance = core;
