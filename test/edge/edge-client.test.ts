@@ -89,6 +89,17 @@ describe("edge TargetClient lifecycle", () => {
     await client.close();
   });
 
+  it("leaves no timer armed once a call and its waitUntil work are done", async () => {
+    const server = artifactServer();
+    const { client, scheduler } = create(server, { telemetryEnabled: true });
+    const tasks = createBackgroundTasks();
+    await client.getOffers({ request: execute, waitUntil: tasks.waitUntil });
+    await tasks.settled();
+    expect(server.posts()).toHaveLength(1); // the display notification (with telemetry) was sent
+    expect(scheduler.pending).toBe(0);
+    await client.close();
+  });
+
   it("reports a failed first load to an errCallback as the Node client reports NOT_READY", async () => {
     const server = artifactServer();
     server.failNext(1);
