@@ -40,4 +40,12 @@ export default tseslint.config(
       "no-restricted-globals": ["error", "fetch", "setTimeout", "setInterval", "process", "Buffer"],
     },
   },
+  {
+    // The artifact compiler is pure: it runs in any JavaScript runtime (no Node APIs, no clock of its own).
+    files: ["src/publish/compiler/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: ["node:*", "undici", "../storage*", "../server/*"] }],
+      "no-restricted-globals": ["error", "fetch", "setTimeout", "setInterval", "process", "Buffer"],
+    },
+  },
 );

@@ -38,6 +38,13 @@ export const ERROR_CODES = {
   ODE_ERR_CAPPING_UNAVAILABLE:
     "The capping counter store could not be reached; capped offers fail closed or open as configured.",
   ODE_ERR_INTERNAL: "An unexpected internal failure; please report it.",
+  // Admin API, Batch API and artifact publishing (src/admin, src/publish)
+  ODE_ERR_ADMIN_INVALID: "An Admin API request (body, query or path) is invalid; nothing was written (400).",
+  ODE_ERR_ADMIN_NOT_FOUND: "The Admin API resource or route does not exist (404).",
+  ODE_ERR_ADMIN_CONFLICT: "The Admin API change conflicts with stored data: duplicate thirdPartyId or name, resource still referenced (409).",
+  ODE_ERR_ADMIN_UNSUPPORTED_VERSION: "The media type version does not fit the payload or the resource (406 Unsupported.Feature).",
+  ODE_ERR_BATCH_INVALID: "A Batch API request is invalid as a whole (limits, ids, dependencies, references); no operation ran (400).",
+  ODE_ERR_PUBLISH_FAILED: "Compiling or storing a tenant's artifacts failed; the previously published artifacts stay served.",
   // Storage and the XCore repository (src/storage, src/repository, src/server/auth.ts).
   ODE_ERR_STORE_UNAVAILABLE: "The configured store (SQLite file or PostgreSQL server) cannot be opened or reached.",
   ODE_ERR_UNAUTHORIZED: "A protected API was called without the configured bearer token (401).",

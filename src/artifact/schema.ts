@@ -81,3 +81,18 @@ export function artifactMajorVersion(version: unknown): number {
   return parseInt(String(version).split(".")[0] ?? "", 10);
 }
 export const DEFAULT_GLOBAL_MBOX = "target-global-mbox";
+
+/** The response tokens Target enables by default (the list real artifacts carry). */
+export const DEFAULT_RESPONSE_TOKENS: readonly string[] = Object.freeze([
+  "activity.id",
+  "activity.name",
+  "experience.id",
+  "experience.name",
+  "geo.city",
+  "geo.country",
+  "geo.state",
+  "offer.id",
+  "offer.name",
+  "option.id",
+  "option.name",
+]);

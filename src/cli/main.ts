@@ -16,6 +16,7 @@ import {
 } from "./args";
 import { allocateCommand } from "./commands/allocate";
 import { artifactCommands } from "./commands/artifact";
+import { buildCommand } from "./commands/artifact-build";
 import { decideCommand } from "./commands/decide";
 import { inspectCommand } from "./commands/inspect";
 import { repoCommands } from "./commands/repo";
@@ -30,6 +31,7 @@ export const COMMANDS: readonly Command[] = [
   ...artifactCommands,
   ...repoCommands,
   pqlEvalCommand,
+  buildCommand,
 ];
 
 function version(): string {

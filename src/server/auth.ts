@@ -17,7 +17,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 const digest = (value: string): Buffer => createHash("sha256").update(value, "utf8").digest();
 
 /** The bearer token of an Authorization header, or undefined. */
-function bearerToken(header: string | undefined): string | undefined {
+/** The token of an `Authorization: Bearer <token>` header, else undefined. */
+export function bearerToken(header: string | undefined): string | undefined {
   const match = header === undefined ? null : /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
   return match?.[1];
 }

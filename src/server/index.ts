@@ -12,7 +12,10 @@
  * await service.close();
  * ```
  */
+import { readFile } from "node:fs/promises";
 import type { FastifyInstance } from "fastify";
+import { bearerTokenAuthorizer, createAdminRuntime, openAdminStore, registerAdminRoutes, type AdminRuntime } from "../admin/index";
+import { createPublishedArtifactSource } from "./published-source";
 import { TargetClient } from "../client";
 import type { ClientOptions } from "../client";
 import type { FetchLike } from "../platform/http";
@@ -44,6 +47,8 @@ export interface Service {
   readonly metrics: ServiceMetrics;
   readonly logger: PinoLogger;
   readonly config: ServerConfig;
+  /** The Admin API, its store and the publisher. */
+  readonly admin: AdminRuntime;
   /** The bound address, e.g. http://127.0.0.1:8080. */
   readonly url: string;
   readonly port: number;
@@ -66,11 +71,31 @@ export async function startService(config: ServerConfig, options: ServiceOptions
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   const isFile = !/^https?:/i.test(config.artifact);
+  const admin = createAdminRuntime({
+    store: await openAdminStore(config.store),
+    publisher: {
+      logger,
+      // This service's own client decodes rules.bin with its organization id.
+      organizationIdFor: (tenant) => (tenant === config.client ? config.organizationId : `${tenant.toUpperCase()}@AdobeOrg`),
+    },
+  });
+  await admin.publishAll();
+  // Without --artifact the service decides from what it publishes for its client (the sample until then).
+  const artifactOrigin = config.artifactIsSample
+    ? {
+        artifactSource: createPublishedArtifactSource({
+          service: admin.service,
+          publisher: admin.publisher,
+          client: config.client,
+          fallback: () => readFile(config.artifact, "utf8"),
+        }),
+      }
+    : { artifactLocation: config.artifact };
   const client = TargetClient.create({
     client: config.client,
     organizationId: config.organizationId,
     decisioningMethod: config.decisioningMethod,
-    artifactLocation: config.artifact,
+    ...artifactOrigin,
     watchArtifactFile: isFile,
     fetchApi: outbound.fetch,
     logger: clientLogger(logger),
@@ -102,6 +127,7 @@ export async function startService(config: ServerConfig, options: ServiceOptions
     metrics,
     bodyLimit: config.bodyLimit,
   });
+  await registerAdminRoutes(app, admin, { authorize: bearerTokenAuthorizer(config.apiToken) });
 
   const repository = options.repository
     ? await mountRepository(app, options.repository, config, logger).catch(async (err: unknown) => {
@@ -120,6 +146,7 @@ export async function startService(config: ServerConfig, options: ServiceOptions
       const before = client.status().notifications;
       await client.close().catch((err: unknown) => logger.error({ err }, "closing the client failed"));
       await outbound.close().catch(() => undefined);
+      await admin.close().catch((err: unknown) => logger.error({ err }, "closing the admin store failed"));
       const after = client.status().notifications;
       logger.info(
         {
@@ -158,5 +185,5 @@ export async function startService(config: ServerConfig, options: ServiceOptions
       "upstream is off: remote decisions fail and notifications are not delivered (counted as failed)",
     );
   }
-  return { app, client, metrics, logger, config, url, port, close: shutdown };
+  return { app, client, metrics, logger, config, admin, url, port, close: shutdown };
 }

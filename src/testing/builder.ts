@@ -1,24 +1,11 @@
-import { DEFAULT_GLOBAL_MBOX, type Artifact, type ArtifactMeta, type ArtifactRule } from "../artifact/schema";
+import { DEFAULT_GLOBAL_MBOX, DEFAULT_RESPONSE_TOKENS, type Artifact, type ArtifactMeta, type ArtifactRule } from "../artifact/schema";
 import type { Instant } from "./audiences";
 import { assignAudienceIds, emitActivity, type EmittedRules } from "./emit";
 import { invalid } from "./json";
 import { planActivity, type PlannedActivity } from "./normalize";
 import type { AbActivitySpec, ArtifactBuilderOptions, PageLoadActivitySpec, ViewActivitySpec, XtActivitySpec } from "./types";
 
-/** The response tokens Target enables by default (the list real artifacts carry). */
-export const DEFAULT_RESPONSE_TOKENS: readonly string[] = Object.freeze([
-  "activity.id",
-  "activity.name",
-  "experience.id",
-  "experience.name",
-  "geo.city",
-  "geo.country",
-  "geo.state",
-  "offer.id",
-  "offer.name",
-  "option.id",
-  "option.name",
-]);
+export { DEFAULT_RESPONSE_TOKENS };
 
 function nonEmpty(where: string, value: unknown): string {
   if (typeof value !== "string" || value.trim() === "") invalid(where, "expected a non-empty string");

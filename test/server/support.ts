@@ -158,6 +158,8 @@ export async function startServiceProcess(env: Record<string, string>): Promise<
     PORT: "0",
     HOST: "127.0.0.1",
     LOG_LEVEL: "info",
+    // Tests that do not name a store use a throw-away one (not ./.odd/odd.db of the checkout).
+    ODD_STORE: "memory:",
     ...env,
   });
   const listening = await proc.waitForLog("listening");

@@ -2,7 +2,6 @@
 import { resolveRepositoryConfig, REPOSITORY_SETTINGS } from "../../repository/config";
 import { AUTH_SETTINGS, resolveAuthConfig } from "../../server/auth";
 import { resolveServerConfig, SETTINGS, type ConfigFlags } from "../../server/config";
-import { startService } from "../../server/index";
 import { createLogger } from "../../server/logging";
 import { installShutdownHandlers } from "../../server/shutdown";
 import type { Command, OptionTable } from "../args";
@@ -30,6 +29,8 @@ notifications are sent, exit code 0. See docs/server.md and docs/repository.md.`
     const config = resolveServerConfig(args.values as ConfigFlags, io.env);
     const repository = { config: resolveRepositoryConfig(args.values, io.env), auth: resolveAuthConfig(args.values, io.env) };
     const logger = createLogger(config.logLevel);
+    // Loaded on use: the service pulls in fastify and the store drivers, which other commands never need.
+    const { startService } = await import("../../server/index");
     const service = await startService(config, { logger, repository });
     installShutdownHandlers(() => service.close(), { logger, timeout: config.shutdownTimeout });
     return undefined;

@@ -1,0 +1,87 @@
+/**
+ * The Admin API subsystem: the domain service over a store port, its HTTP plugin (with the Batch
+ * API), and the publisher that turns authored activities into served artifacts.
+ * `createAdminRuntime` builds the parts; `registerAdminRoutes` mounts them on a fastify app (used by
+ * `odd serve` and by tests).
+ */
+import { bearerToken, tokenMatches } from "../server/auth";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { adminPlugin, type AdminPluginOptions } from "./http";
+import { createMemoryAdminStore } from "./memory-store";
+import { openSqlAdminStore } from "./sql-store";
+import { createAdminService, type AdminService } from "./service";
+import type { AdminStore } from "./store";
+import { artifactRoutes } from "../publish/http";
+import { createPublisher, type Publisher, type PublisherOptions } from "../publish/publisher";
+
+export { createAdminService, type AdminService } from "./service";
+export { createMemoryAdminStore } from "./memory-store";
+export { openSqlAdminStore, createSqlAdminStore } from "./sql-store";
+export type { AdminStore, AdminTransaction } from "./store";
+export { createPublisher, type Publisher, type PublishReport } from "../publish/publisher";
+export { compileArtifact } from "../publish/compiler/compile";
+
+export interface AdminRuntimeOptions {
+  /** Default: a new in-memory store. */
+  store?: AdminStore;
+  publisher?: Omit<PublisherOptions, "data">;
+  now?: () => number;
+}
+
+export interface AdminRuntime {
+  readonly service: AdminService;
+  readonly publisher: Publisher;
+  /** Publishes every stored tenant once (at start: the compiler may be newer than the stored artifacts). */
+  publishAll(): Promise<void>;
+  /** Stops publishing (waits for a publish in progress) and closes the store. */
+  close(): Promise<void>;
+}
+
+export function createAdminRuntime(options: AdminRuntimeOptions = {}): AdminRuntime {
+  const store = options.store ?? createMemoryAdminStore();
+  const service = createAdminService({ store, ...(options.now ? { now: options.now } : {}) });
+  const publisher = createPublisher({ data: service, ...options.publisher });
+  let closing: Promise<void> | undefined;
+  return {
+    service,
+    publisher,
+    async publishAll() {
+      for (const tenant of await store.tenants()) await publisher.publish(tenant);
+    },
+    close: () =>
+      (closing ??= (async () => {
+        await publisher.close();
+        await store.close();
+      })()),
+  };
+}
+
+/** Opens an Admin store from a store URL: `memory:` or anything src/storage opens (sqlite:, postgres://). */
+export async function openAdminStore(url: string): Promise<AdminStore> {
+  return url === "memory:" ? createMemoryAdminStore() : openSqlAdminStore(url);
+}
+
+export interface AdminRoutesOptions {
+  authorize: AdminPluginOptions["authorize"];
+  batch?: AdminPluginOptions["batch"];
+}
+
+/** Mounts the Admin API (`/{tenant}/target/…`, token) and the public artifact paths (no token). */
+export async function registerAdminRoutes(app: FastifyInstance, runtime: AdminRuntime, options: AdminRoutesOptions): Promise<void> {
+  await app.register(adminPlugin, {
+    service: runtime.service,
+    publisher: runtime.publisher,
+    authorize: options.authorize,
+    ...(options.batch ? { batch: options.batch } : {}),
+  });
+  await app.register(artifactRoutes, { publisher: runtime.publisher });
+}
+
+/**
+ * The shared bearer-token check (src/server/auth.ts) as the Admin plugin's authorizer: with `token`
+ * undefined every request passes (auth off, as for the rest of the service).
+ */
+export function bearerTokenAuthorizer(token: string | undefined): (request: FastifyRequest) => boolean {
+  if (token === undefined) return () => true;
+  return (request) => tokenMatches(bearerToken(request.headers.authorization), token);
+}
