@@ -7,6 +7,7 @@
  *
  *   npm run bench:repository                              10k and 100k offers
  *   npm run bench:repository -- --sizes 2000,20000        smaller
+ *   npm run bench:repository -- --stores postgres         one store
  *
  * Seeding goes through the import path (`odd repo import`, 500 records per transaction).
  */
@@ -88,7 +89,8 @@ async function measureStore(repo: Repository, size: number): Promise<Measure[]> 
 async function main(): Promise<void> {
   const sizes = (arg("sizes") ?? "10000,100000").split(",").map(Number);
   const pgUrl = process.env.ODD_BENCH_POSTGRES_URL ?? process.env.ODD_TEST_POSTGRES_URL;
-  const kinds = ["sqlite", ...(pgUrl ? ["postgres"] : [])] as const;
+  const wanted = (arg("stores") ?? "sqlite,postgres").split(",");
+  const kinds = (["sqlite", "postgres"] as const).filter((k) => wanted.includes(k) && (k === "sqlite" || pgUrl));
   const results: Record<string, Record<number, Measure[]>> = {};
   for (const kind of kinds) {
     results[kind] = {};

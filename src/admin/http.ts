@@ -21,8 +21,11 @@ import { sendArtifact } from "../publish/http";
 export interface AdminPluginOptions {
   service: AdminService;
   publisher: Publisher;
-  /** Decides whether a request may use the Admin API (bearer token); false → 401. */
-  authorize: (request: FastifyRequest) => boolean | Promise<boolean>;
+  /**
+   * The service's bearer-token check (an onRequest hook, see src/server/auth.ts); it rejects with a
+   * 401 error that this plugin renders as an ErrorResponse.
+   */
+  authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   batch?: BatchOptions;
   /** Largest accepted body in bytes; default 8 MiB (a batch of 256 operations). */
   bodyLimit?: number;
@@ -67,16 +70,7 @@ export async function adminPlugin(app: FastifyInstance, options: AdminPluginOpti
     return reply.code(status).type("application/json; charset=utf-8").send(body);
   });
 
-  app.addHook("onRequest", async (request, reply) => {
-    if (!(await options.authorize(request))) {
-      return reply
-        .code(401)
-        .header("www-authenticate", 'Bearer realm="admin"')
-        .type("application/json; charset=utf-8")
-        .send(errorResponse(request, 401, [{ errorCode: "Authorization.Required", message: "A valid bearer token is required" }]));
-    }
-    return undefined;
-  });
+  app.addHook("onRequest", options.authenticate);
 
   const route = (method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", path: string, write: boolean, handler: Handler) =>
     app.route({

@@ -4,8 +4,7 @@
  * `createAdminRuntime` builds the parts; `registerAdminRoutes` mounts them on a fastify app (used by
  * `odd serve` and by tests).
  */
-import { bearerToken, tokenMatches } from "../server/auth";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { adminPlugin, type AdminPluginOptions } from "./http";
 import { createMemoryAdminStore } from "./memory-store";
 import { openSqlAdminStore } from "./sql-store";
@@ -62,7 +61,7 @@ export async function openAdminStore(url: string): Promise<AdminStore> {
 }
 
 export interface AdminRoutesOptions {
-  authorize: AdminPluginOptions["authorize"];
+  authenticate: AdminPluginOptions["authenticate"];
   batch?: AdminPluginOptions["batch"];
 }
 
@@ -71,17 +70,8 @@ export async function registerAdminRoutes(app: FastifyInstance, runtime: AdminRu
   await app.register(adminPlugin, {
     service: runtime.service,
     publisher: runtime.publisher,
-    authorize: options.authorize,
+    authenticate: options.authenticate,
     ...(options.batch ? { batch: options.batch } : {}),
   });
   await app.register(artifactRoutes, { publisher: runtime.publisher });
-}
-
-/**
- * The shared bearer-token check (src/server/auth.ts) as the Admin plugin's authorizer: with `token`
- * undefined every request passes (auth off, as for the rest of the service).
- */
-export function bearerTokenAuthorizer(token: string | undefined): (request: FastifyRequest) => boolean {
-  if (token === undefined) return () => true;
-  return (request) => tokenMatches(bearerToken(request.headers.authorization), token);
 }

@@ -53,7 +53,8 @@ function parseLimit(text: string | undefined): number {
 export function parseListRequest(query: QueryParams, search: boolean): ListRequest {
   const keys = parseOrderBy(param(query, "orderBy"));
   const startText = param(query, "start");
-  const schema = param(query, "schema");
+  // The product documentation writes `schema="…"` with the quotes in the URL: they are not part of the id.
+  const schema = param(query, "schema")?.replace(/^"(.*)"$/s, "$1");
   const ids = all(query, "id");
   const text = search ? parseTextQuery(param(query, "q"), param(query, "qop"), all(query, "field")) : undefined;
   return {

@@ -3,7 +3,7 @@
  * group in id order, records with their ids, etags and timestamps unchanged. Importing an export
  * into an empty store and exporting again gives the same bytes, whichever store (SQLite or
  * PostgreSQL) is on either side. Imported instances get fresh index rows (schema memberships,
- * full-text tokens, references) and change-feed entries.
+ * full-text tokens, references) and change-feed entries; the planner statistics are refreshed at the end.
  */
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
@@ -127,5 +127,6 @@ export async function importLines(repository: Repository, input: Readable, onPro
     if (batch.length >= IMPORT_BATCH) await flush();
   }
   if (batch.length > 0) await flush();
+  await repository.store.analyze();
   return count;
 }

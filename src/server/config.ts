@@ -8,7 +8,6 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { DecisioningError } from "../errors";
 import { DECISIONING_METHODS, type DecisioningMethod } from "../client";
-import { DEFAULT_DATA_DIR, defaultStoreUrl } from "../storage/url";
 
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = "127.0.0.1";
@@ -47,10 +46,6 @@ export interface ServerConfig {
   bodyLimit: number;
   logLevel: LogLevel;
   shutdownTimeout: number;
-  /** Store URL of authored data (Admin API): sqlite:<file>, postgres://…, or memory:. */
-  store: string;
-  /** Bearer token of the protected APIs (ODD_API_TOKEN); undefined = no token needed. */
-  apiToken: string | undefined;
 }
 
 /** Flag values as node:util parseArgs returns them (kebab-case keys). */
@@ -271,14 +266,6 @@ export function resolveServerConfig(
     throw invalid("logLevel", `log level must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
   }
   const shutdown = get("shutdown-timeout");
-  // The store and the token are declared once, by the repository (REPOSITORY_SETTINGS) and the auth hook
-  // (AUTH_SETTINGS); the Admin API shares both.
-  const text = (flag: string, envName: string) => {
-    const value = pick(flags, env, flag, envName);
-    return value === undefined || value === "" ? undefined : value;
-  };
-  const apiToken = text("api-token", "ODD_API_TOKEN");
-  const store = text("store", "ODD_STORE") ?? defaultStoreUrl(text("data-dir", "ODD_DATA_DIR") ?? DEFAULT_DATA_DIR);
 
   return {
     port,
@@ -300,7 +287,5 @@ export function resolveServerConfig(
     logLevel: logLevel as LogLevel,
     shutdownTimeout:
       shutdown === undefined ? DEFAULT_SHUTDOWN_TIMEOUT : integer(shutdown, "shutdown-timeout", 1, 600_000),
-    store,
-    apiToken,
   };
 }

@@ -14,7 +14,8 @@
  */
 import { readFile } from "node:fs/promises";
 import type { FastifyInstance } from "fastify";
-import { bearerTokenAuthorizer, createAdminRuntime, openAdminStore, registerAdminRoutes, type AdminRuntime } from "../admin/index";
+import { createAdminRuntime, openAdminStore, registerAdminRoutes, type AdminRuntime } from "../admin/index";
+import { requireBearerToken } from "./auth";
 import { createPublishedArtifactSource } from "./published-source";
 import { TargetClient } from "../client";
 import type { ClientOptions } from "../client";
@@ -39,6 +40,11 @@ export interface ServiceOptions {
   clientOptions?: Partial<ClientOptions>;
   /** Serve the XCore repository too (`odd serve` always does; see src/server/repository-mount.ts). */
   repository?: RepositoryMount;
+  /**
+   * The Admin API's store and token. Default: the repository's store and token when it is mounted
+   * (one store URL, one token for the service), else an in-memory store and no token.
+   */
+  admin?: { store?: string; apiToken?: string };
 }
 
 export interface Service {
@@ -72,7 +78,7 @@ export async function startService(config: ServerConfig, options: ServiceOptions
   });
   const isFile = !/^https?:/i.test(config.artifact);
   const admin = createAdminRuntime({
-    store: await openAdminStore(config.store),
+    store: await openAdminStore(options.admin?.store ?? options.repository?.config.store ?? "memory:"),
     publisher: {
       logger,
       // This service's own client decodes rules.bin with its organization id.
@@ -127,7 +133,7 @@ export async function startService(config: ServerConfig, options: ServiceOptions
     metrics,
     bodyLimit: config.bodyLimit,
   });
-  await registerAdminRoutes(app, admin, { authorize: bearerTokenAuthorizer(config.apiToken) });
+  await registerAdminRoutes(app, admin, { authenticate: requireBearerToken(options.admin?.apiToken ?? options.repository?.auth.apiToken) });
 
   const repository = options.repository
     ? await mountRepository(app, options.repository, config, logger).catch(async (err: unknown) => {

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import { openRepository, xcorePlugin, type RepositoryConfig } from "../repository";
-import { assertSafeBinding, type AuthConfig } from "./auth";
+import { assertSafeBinding, echoRequestId, requireBearerToken, type AuthConfig } from "./auth";
 import type { ServerConfig } from "./config";
 import type { PinoLogger } from "./logging";
 
@@ -28,12 +28,11 @@ export async function mountRepository(
     deletePendingPolls: config.deletePendingPolls,
     onBackgroundError: (err) => logger.error({ err }, "async delete decision failed"),
   });
-  await app.register(xcorePlugin, {
-    prefix: config.mount,
-    mount: config.mount,
-    repository,
-    ...(mount.auth.apiToken !== undefined ? { apiToken: mount.auth.apiToken } : {}),
-    bodyLimit: server.bodyLimit,
+  // The auth and request-id hooks wrap the plugin's scope; its error handler formats their 401s.
+  await app.register(async (scope) => {
+    scope.addHook("onRequest", echoRequestId);
+    scope.addHook("onRequest", requireBearerToken(mount.auth.apiToken));
+    await scope.register(xcorePlugin, { prefix: config.mount, mount: config.mount, repository, bodyLimit: server.bodyLimit });
   });
   logger.info(
     { store: repository.store.dialect, mount: config.mount, auth: mount.auth.apiToken ? "bearer" : "off", deleteMode: config.deleteMode },

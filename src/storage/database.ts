@@ -67,6 +67,26 @@ function openSqlite(file: string): SqlDb {
   return new Kysely({ dialect: new SqliteDialect({ database }) });
 }
 
+/**
+ * A SQLite write transaction that takes the write lock up front (`BEGIN IMMEDIATE`). With a
+ * deferred BEGIN, a transaction that read first and then writes fails at once with SQLITE_BUSY
+ * when another process (a second `odd serve`, `odd repo import`) wrote in between; an immediate
+ * one waits up to busy_timeout for the lock instead.
+ */
+async function immediateTransaction<T>(db: SqlDb, fn: (trx: SqlTransaction) => Promise<T>): Promise<T> {
+  return db.connection().execute(async (connection) => {
+    await sql`begin immediate`.execute(connection);
+    try {
+      const result = await fn(connection as unknown as SqlTransaction);
+      await sql`commit`.execute(connection);
+      return result;
+    } catch (err) {
+      await sql`rollback`.execute(connection).catch(() => undefined);
+      throw err;
+    }
+  });
+}
+
 function openPostgres(location: Extract<StoreLocation, { kind: "postgres" }>, options: DatabaseOptions): SqlDb {
   const pool = new pg.Pool({
     connectionString: location.connectionString,
@@ -97,13 +117,15 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
     });
   }
   let closed: Promise<void> | undefined;
+  const transaction = <T>(fn: (trx: SqlTransaction) => Promise<T>): Promise<T> =>
+    dialect === "sqlite" ? immediateTransaction(db, fn) : db.transaction().execute(fn);
   return {
     dialect,
     db,
     schema,
     description: describeStore(location),
-    migrate: (set) => runMigrations(db, dialect, set),
-    transaction: (fn) => db.transaction().execute(fn),
+    migrate: (set) => runMigrations(transaction, dialect, set),
+    transaction,
     close: () => (closed ??= db.destroy()),
   };
 }

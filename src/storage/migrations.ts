@@ -6,7 +6,7 @@
  * same time against one server, so each step runs exactly once.
  */
 import { createHash } from "node:crypto";
-import { sql, type Kysely, type Transaction } from "kysely";
+import { sql, type Transaction } from "kysely";
 import type { SqlDialect } from "./url";
 
 export interface MigrationStep {
@@ -30,8 +30,12 @@ const TABLE = "odd_migrations";
  */
 const LOCK_KEY = createHash("sha256").update("on-device-decisioning:migrations").digest().readBigInt64BE(0).toString();
 
-export async function runMigrations(db: Kysely<any>, dialect: SqlDialect, set: MigrationSet): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+export async function runMigrations(
+  transaction: <T>(fn: (trx: Transaction<any>) => Promise<T>) => Promise<T>,
+  dialect: SqlDialect,
+  set: MigrationSet,
+): Promise<void> {
+  await transaction(async (trx) => {
     if (dialect === "postgres") await sql`select pg_advisory_xact_lock(${LOCK_KEY}::bigint)`.execute(trx);
     await trx.schema
       .createTable(TABLE)

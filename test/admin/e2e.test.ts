@@ -125,8 +125,8 @@ const heroContent = async (client: TargetClient, tntId: string) => {
 
 beforeAll(async () => {
   testStore = createSqliteTestStore();
-  const config = resolveServerConfig({ port: "0", client: CLIENT, org: ORG, store: testStore.url, "log-level": "silent" }, { ODD_API_TOKEN: TOKEN }, { sampleArtifact: SAMPLE_ARTIFACT });
-  service = await startService(config, { logger: createLogger("silent") });
+  const config = resolveServerConfig({ port: "0", client: CLIENT, org: ORG, "log-level": "silent" }, {}, { sampleArtifact: SAMPLE_ARTIFACT });
+  service = await startService(config, { logger: createLogger("silent"), admin: { store: testStore.url, apiToken: TOKEN } });
 });
 
 afterAll(async () => {

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import { randomUUID } from "node:crypto";
-import { bearerTokenAuthorizer, createAdminRuntime, registerAdminRoutes, type AdminRuntime } from "../../src/admin/index";
+import { createAdminRuntime, registerAdminRoutes, type AdminRuntime } from "../../src/admin/index";
+import { requireBearerToken } from "../../src/server/auth";
 import type { AdminStore } from "../../src/admin/store";
 
 export const TOKEN = "test-admin-token";
@@ -20,7 +21,7 @@ export interface TestAdmin {
 export async function createTestAdmin(options: { store?: AdminStore; debounceMs?: number; logger?: { info(o: object, m: string): void; error(o: object, m: string): void } } = {}): Promise<TestAdmin> {
   const app = Fastify({ genReqId: () => randomUUID() });
   const admin = createAdminRuntime({ ...(options.store ? { store: options.store } : {}), publisher: { debounceMs: options.debounceMs ?? 10, ...(options.logger ? { logger: options.logger } : {}) } });
-  await registerAdminRoutes(app, admin, { authorize: bearerTokenAuthorizer(TOKEN) });
+  await registerAdminRoutes(app, admin, { authenticate: requireBearerToken(TOKEN) });
   await app.ready();
   return {
     app,

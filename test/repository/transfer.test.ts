@@ -60,3 +60,14 @@ it("refuses a malformed line with a coded error and exit code 1", async () => {
   expect(failure.code).toBe(1);
   expect(failure.stderr).toMatch(/ODE_ERR_/);
 });
+
+it("several processes opening one new SQLite store at once all migrate and succeed", async () => {
+  const fresh = createSqliteTestStore();
+  try {
+    const runs = Array.from({ length: 4 }, () => run(process.execPath, [BIN, "repo", "export", "--store", fresh.url]));
+    const results = await Promise.all(runs);
+    for (const r of results) expect(r.stdout).toBe("");
+  } finally {
+    await fresh.dispose();
+  }
+});

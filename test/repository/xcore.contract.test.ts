@@ -103,6 +103,10 @@ for (const store of stores) {
         expect(read.body.schemas).toEqual([`${OM}/tag;version=0.1`]);
         const listed = await h.call("GET", `/${c}/instances?schema=${encodeURIComponent(`${OM}/tag`)}&property=_instance.xdm:name==legacy`);
         expect(listed.body._embedded.total).toBe(1);
+        // The documentation's curl examples quote the schema in the query: schema="…".
+        const quoted = await h.call("GET", `/${c}/instances?schema="${OM}/tag"&property=_instance.xdm:name==legacy`);
+        expect(quoted.body._embedded.total).toBe(1);
+        expect(quoted.body.schemaNs).toBe(`${OM}/tag`);
       });
 
       it("answers 400 schema-unknown for an unknown or missing schema", async () => {

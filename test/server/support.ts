@@ -159,7 +159,7 @@ export async function startServiceProcess(env: Record<string, string>): Promise<
     HOST: "127.0.0.1",
     LOG_LEVEL: "info",
     // Tests that do not name a store use a throw-away one (not ./.odd/odd.db of the checkout).
-    ODD_STORE: "memory:",
+    ODD_STORE: "sqlite::memory:",
     ...env,
   });
   const listening = await proc.waitForLog("listening");

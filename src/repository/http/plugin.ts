@@ -1,12 +1,12 @@
 /**
  * The XCore HTTP API as a fastify plugin: register it under a prefix (default `/data/core/xcore`).
- * The plugin owns its body handling (raw text, parsed and checked here), its error format
- * (`application/problem+json`), the bearer-token check and the `x-request-id` echo. Hrefs in
- * bodies and `Location` headers are relative to the mount point; `Content-Base` names it.
+ * The plugin owns its body handling (raw text, parsed and checked here) and its error format
+ * (`application/problem+json`, also for errors thrown by hooks of the enclosing scope, such as the
+ * server's bearer-token check). Hrefs in bodies and `Location` headers are relative to the mount
+ * point; `Content-Base` names it.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { DecisioningError } from "../../errors";
-import { echoRequestId, requireBearerToken } from "../../server/auth";
 import { createContainer, deleteContainer, getContainer, homeContainers, replaceContainer } from "../containers";
 import type { Caller } from "../envelope";
 import { parseJsonBody } from "../json-body";
@@ -21,8 +21,6 @@ const HEADER_TEXT = /^[\x20-\x7e]{1,256}$/;
 
 export interface XcorePluginOptions {
   repository: Repository;
-  /** Bearer token required on every call; undefined = open. */
-  apiToken?: string;
   bodyLimit?: number;
   /** The mount point, for `Content-Base` (the plugin is registered with the same `prefix`). */
   mount?: string;
@@ -88,16 +86,14 @@ function mapFrameworkError(err: unknown, bodyLimit: number): DecisioningError {
   return new DecisioningError("ODE_ERR_INTERNAL", "Internal server error", { cause: err });
 }
 
-/** Registers the error format, body handling, auth and request-id hooks of the plugin scope. */
-function setUpScope(app: FastifyInstance, options: XcorePluginOptions, bodyLimit: number): void {
+/** Registers the error format, body handling and Accept check of the plugin scope. */
+function setUpScope(app: FastifyInstance, bodyLimit: number): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "string", bodyLimit }, (_request, body, done) => done(null, body));
-  app.addHook("onRequest", echoRequestId);
-  app.addHook("onRequest", requireBearerToken(options.apiToken));
   app.addHook("onRequest", async (request) => assertAcceptsJson(header(request, "accept") ?? request.headers.accept));
   app.setErrorHandler((err, request, reply) => {
     const error = mapFrameworkError(err, bodyLimit);
-    const problem = toProblem(error, reply.getHeader("x-request-id") as string | undefined);
+    const problem = toProblem(error, (reply.getHeader("x-request-id") as string | undefined) ?? request.id);
     if (problem.status >= 500) request.log.error({ err }, "repository request failed");
     return sendJson(reply, problem.status, "application/problem+json", problem);
   });
@@ -111,7 +107,7 @@ export async function xcorePlugin(app: FastifyInstance, options: XcorePluginOpti
   const { repository } = options;
   const bodyLimit = options.bodyLimit ?? 1024 * 1024;
   const mount = (options.mount ?? DEFAULT_XCORE_PREFIX).replace(/\/+$/, "");
-  setUpScope(app, options, bodyLimit);
+  setUpScope(app, bodyLimit);
   const contentBase = (request: FastifyRequest) => `${request.protocol}://${request.host}${mount}`;
   const writeBody = (request: FastifyRequest, format: "instance" | "patch") => {
     const schema = writeMediaSchema(request.headers["content-type"], format);
@@ -177,7 +173,8 @@ function registerInstanceRoutes(app: FastifyInstance, repository: Repository, he
   app.post("/:containerId/instances", async (request, reply) => {
     const { containerId } = ids(request);
     const { schema, body } = writeBody(request, "instance");
-    const { record, receipt } = await repository.create(containerId, schema ?? queryParams(request).schema?.[0], body, callerOf(request));
+    const querySchema = queryParams(request).schema?.[0]?.replace(/^"(.*)"$/s, "$1");
+    const { record, receipt } = await repository.create(containerId, schema ?? querySchema, body, callerOf(request));
     reply.header("location", `/${containerId}/instances/${record.instanceId}`).header("content-base", helpers.contentBase(request));
     return sendReceipt(reply, 201, receipt);
   });

@@ -128,5 +128,7 @@ export interface RepositoryStore extends StoreReader {
    * the change sequence see a consistent order.
    */
   write<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T>;
+  /** Refreshes the planner's statistics (after bulk imports). */
+  analyze(): Promise<void>;
   close(): Promise<void>;
 }

@@ -510,6 +510,10 @@ class SqlStore extends SqlReader implements RepositoryStore {
     });
   }
 
+  async analyze(): Promise<void> {
+    await sql.raw(this.dialect === "sqlite" ? "analyze" : "analyze xcore_instances, xcore_memberships, xcore_references, xcore_counts").execute(this.db);
+  }
+
   close(): Promise<void> {
     return this.#database.close();
   }
