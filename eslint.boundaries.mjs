@@ -31,7 +31,7 @@ export const elements = [
   { type: "publish-compiler", pattern: "src/publish/compiler/**", mode: "full" },
   { type: "publish", pattern: "src/publish/**", mode: "full" },
   { type: "admin", pattern: "src/admin/**", mode: "full" },
-  // The one bearer-token hook, shared by every authenticated API plugin (repository, offers, admin).
+  // The one bearer-token hook: the HTTP plugins of the subsystems apply it to their write APIs.
   { type: "server-auth", pattern: "src/server/auth.ts", mode: "full" },
   { type: "server", pattern: "src/server/**", mode: "full" },
   { type: "edge", pattern: "src/edge/**", mode: "full" },
@@ -41,6 +41,8 @@ export const elements = [
 const KERNEL = ["protocol", "errors", "logger", "platform", "primitives"];
 const PURE = ["protocol", "errors", "primitives", "artifact-schema"];
 const SUBSYSTEMS = ["storage", "repository", "offers", "offers-core", "admin", "publish", "publish-compiler"];
+/** What a subsystem with an HTTP API may use besides the kernel: its store and the shared auth hook. */
+const HTTP_SUBSYSTEM = ["storage", "server-auth", ...KERNEL];
 
 /** `from` may import `allow` (besides its own element type). */
 export const allow = [
@@ -58,12 +60,12 @@ export const allow = [
   { from: "testing", allow: ["engine", "artifact", "artifact-schema", "artifact-encoder", ...PURE] },
   { from: "storage", allow: KERNEL },
   { from: "server-auth", allow: ["errors"] },
-  { from: "repository", allow: ["storage", "server-auth", ...KERNEL] },
+  { from: "repository", allow: HTTP_SUBSYSTEM },
   { from: "offers-core", allow: PURE },
-  { from: "offers", allow: ["offers-core", "repository", "storage", "server-auth", ...KERNEL] },
+  { from: "offers", allow: ["offers-core", ...HTTP_SUBSYSTEM] },
   { from: "publish-compiler", allow: ["artifact-encoder", ...PURE] },
-  { from: "publish", allow: ["publish-compiler", "artifact-encoder", "artifact-schema", "storage", ...KERNEL] },
-  { from: "admin", allow: ["storage", "publish", "publish-compiler", "server-auth", ...KERNEL] },
+  { from: "publish", allow: ["publish-compiler", "artifact-encoder", "artifact-schema", ...HTTP_SUBSYSTEM] },
+  { from: "admin", allow: ["publish", "publish-compiler", ...HTTP_SUBSYSTEM] },
   { from: "server", allow: ["client", "server-auth", ...SUBSYSTEMS, ...KERNEL] },
   { from: "index", allow: ["client", "engine", "artifact", "artifact-schema", "artifact-encoder", ...KERNEL] },
   { from: "edge", allow: ["client", "engine", "artifact", "artifact-schema", "artifact-encoder", "index", ...KERNEL] },

@@ -3,7 +3,7 @@
  * file). Runs itself again under `node --cpu-prof` and reads the profile it wrote.
  *
  *   npm run bench:profile -- --scenario 1 [--side ours|reference] [--seconds 5] [--scale 1]
- *   scenarios: 1 2 3 4 5 5t (getOffers loops), engine:1 … engine:5t (validateDecisionRequest + decide
+ *   scenarios: 1 2 3 4 5 5t (getOffers loops), engine:1 … engine:5t (prepareDecisionRequest + decide
  *   alone, no client), ready (create + ready of the artifact, repeated)
  * Profiles go to bench/results/profiles/ (not committed).
  */
@@ -17,7 +17,7 @@ import { formatProfile, summarizeProfile } from "./lib/cpu-profile";
 import { sampleAsync } from "./lib/harness";
 import { DECISION_SCENARIOS } from "./scenarios/decisions";
 import { compileArtifact } from "../src/engine/compile";
-import { decide, validateDecisionRequest } from "../src/engine/decide";
+import { decide, prepareDecisionRequest } from "../src/engine/decide";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const argv = process.argv.slice(2);
@@ -48,7 +48,7 @@ async function child(): Promise<void> {
   const scenario = DECISION_SCENARIOS.find((s) => s.id === scenarioId.replace("engine:", ""));
   if (!scenario) throw new Error(`unknown scenario ${scenarioId}`);
   if (engineOnly) {
-    // The pure engine alone (validateDecisionRequest + decide), no client around it.
+    // The pure engine alone (prepareDecisionRequest + decide), no client around it.
     const compiled = compileArtifact(JSON.parse(text));
     let n = 0;
     const uuid = () => (++n).toString(16).padStart(32, "0");
@@ -57,7 +57,7 @@ async function child(): Promise<void> {
     while (performance.now() < end) {
       for (let k = 0; k < 100; k++, calls++) {
         const request = (scenario.build(calls) as { request: any }).request;
-        decide(compiled, validateDecisionRequest(request, "28", uuid), {
+        decide(compiled, prepareDecisionRequest(request, "28", uuid), {
           client: "targettesting",
           now: Date.now(),
           uuid,

@@ -1,7 +1,8 @@
 /**
  * The one error catalogue of the package. Every error thrown, rejected or emitted by this library
  * is a {@link DecisioningError} whose `code` is one of {@link ERROR_CODES}. Callers match on `code`,
- * never on message text. `docs/errors.md` documents every code (a test keeps the two in sync).
+ * never on message text. The README's "Error codes" table documents every code (test/errors.test.ts
+ * keeps the table and this catalogue in sync in both directions).
  */
 export const ERROR_CODES = {
   ODE_ERR_INVALID_OPTION: "An option passed to TargetClient.create() is missing or invalid.",

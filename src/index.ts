@@ -25,6 +25,8 @@ export type { Scheduler } from "./platform/scheduler";
 export type { Logger } from "./logger";
 export { compileArtifact } from "./engine/compile";
 export type { CompiledArtifact } from "./engine/compile";
-export { decide, validateDecisionRequest } from "./engine/decide";
+export { decide } from "./engine/decide";
+/** Public under its first name; it prepares (fills ids and geo), it does not validate. */
+export { prepareDecisionRequest as validateDecisionRequest } from "./engine/decide";
 export { computeAllocation, hashUnencodedChars } from "./engine/allocation";
 export { encodeRulesBin, decodeRulesBin } from "./artifact/rules-bin";

@@ -1,10 +1,10 @@
 /**
- * The pure engine: `validateDecisionRequest` + `decide` on the compiled production artifact, for
+ * The pure engine: `prepareDecisionRequest` + `decide` on the compiled production artifact, for
  * the requests of scenarios 1–5 — what a getOffers costs before the client's own work (option
  * handling, cookies, notification queue, promises).
  */
 import { compileArtifact } from "../../src/engine/compile";
-import { decide, validateDecisionRequest } from "../../src/engine/decide";
+import { decide, prepareDecisionRequest } from "../../src/engine/decide";
 import { remoteDependency } from "../../src/engine/remote-dependency";
 import { loadProductionArtifactText, scaleArtifact } from "../lib/artifacts";
 import {
@@ -30,7 +30,7 @@ function decideCase(name: string, build: RequestBuilder, batch: number, factor =
       const now = Date.UTC(2024, 6, 4, 12, 0);
       return (i) => {
         const request = (build(i) as { request: any }).request;
-        const validated = validateDecisionRequest(request, "28", uuid);
+        const validated = prepareDecisionRequest(request, "28", uuid);
         return decide(compiled, validated, { client: "targettesting", now, uuid }).notifications.length;
       };
     },
@@ -40,10 +40,10 @@ function decideCase(name: string, build: RequestBuilder, batch: number, factor =
 
 export const cases: MicroCase[] = [
   {
-    name: "decide: validateDecisionRequest (S1 request)",
+    name: "decide: prepareDecisionRequest (S1 request)",
     setup: () => {
       const requests = Array.from({ length: 256 }, (_, i) => (executeOneMbox(i) as { request: any }).request);
-      return (i) => validateDecisionRequest(requests[i & 255], "28", uuid);
+      return (i) => prepareDecisionRequest(requests[i & 255], "28", uuid);
     },
     batch: 2000,
   },

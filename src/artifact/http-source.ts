@@ -7,7 +7,7 @@
  *   (streaming when the response exposes a body stream, so an endless body is cut off early)
  * - statuses become coded errors: 401/403 → ODE_ERR_ARTIFACT_AUTH (not recoverable), anything
  *   else but 200/304 → ODE_ERR_HTTP_STATUS (recoverable), with `Retry-After` in details.retryAfterMs
- * - geo from the CDN's response headers (spec §7 mapping) and the fetch time for telemetry
+ * - geo from the CDN's `x-geo-*` response headers (src/protocol/geo.ts) and the fetch time for telemetry
  */
 import { DecisioningError } from "../errors";
 import type { FetchLike, FetchResponseLike } from "../platform/http";

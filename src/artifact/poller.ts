@@ -4,8 +4,7 @@
  *
  * Schedule:
  * - until a first load succeeds ("initial" phase) a failed load is retried after the backoff
- *   delay, whatever the polling interval (also with polling off), until success or close()
- *   (unless `retryUntilLoaded` is false: then only refresh() loads again);
+ *   delay, whatever the polling interval (also with polling off), until success or close();
  * - after a success the next load comes `intervalMs` after the previous one *finished* (0 = no
  *   more loads, except refresh());
  * - after a failure once loaded: the backoff delay, but never later than `intervalMs` (backoff must
@@ -18,6 +17,7 @@
 import { DecisioningError } from "../errors";
 import type { Scheduler, TimerHandle } from "../platform/scheduler";
 import type { Backoff } from "../primitives/backoff";
+import { numberOption } from "../primitives/options";
 
 export interface PollerOptions {
   scheduler: Scheduler;
@@ -64,122 +64,129 @@ function guard(fn: () => void): void {
 
 function retryAfterOf(err: unknown): number | undefined {
   if (!DecisioningError.is(err)) return undefined;
-  const v = err.details?.retryAfterMs;
-  return typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : undefined;
+  return numberOption(err.details?.retryAfterMs, undefined, { min: 0 });
 }
 
-export function createPoller(opts: PollerOptions): Poller {
-  const { scheduler, backoff } = opts;
-  const intervalMs = opts.intervalMs;
-  let timer: TimerHandle | undefined;
-  let inflight: Promise<void> | undefined;
-  let controller: AbortController | undefined;
-  let loaded = false;
-  let started = false;
-  let closed = false;
+/**
+ * The delay before the next load after a failure: the backoff's next delay (its maximum for a
+ * failure that will not heal by itself), capped at the interval once an artifact is loaded, and
+ * at least the server's Retry-After (itself capped at max(backoff maxDelay, interval)).
+ */
+export function failureDelay(err: unknown, backoff: Backoff, loaded: boolean, intervalMs: number): number {
+  const recoverable = DecisioningError.is(err) ? err.recoverable : true;
+  const maxDelay = backoff.policy.maxDelay;
+  let delay = recoverable ? backoff.next() : Math.max(backoff.next(), maxDelay);
+  if (loaded && intervalMs > 0) delay = Math.min(delay, intervalMs);
+  const retryAfter = retryAfterOf(err);
+  if (retryAfter !== undefined) delay = Math.max(delay, Math.min(retryAfter, Math.max(maxDelay, intervalMs)));
+  return delay;
+}
 
-  function cancelTimer(): void {
-    timer?.cancel();
-    timer = undefined;
+/** The poller's state: one timer, at most one load in flight (with its abort controller). */
+class PollingLoop implements Poller {
+  #timer: TimerHandle | undefined;
+  #inflight: Promise<void> | undefined;
+  #controller: AbortController | undefined;
+  #loaded = false;
+  #started = false;
+  #closed = false;
+
+  constructor(private readonly opts: PollerOptions) {}
+
+  get loaded(): boolean {
+    return this.#loaded;
   }
 
-  function schedule(delay: number): void {
-    cancelTimer();
-    if (closed) return;
-    timer = scheduler.setTimeout(() => {
-      timer = undefined;
-      if (closed) return;
-      guard(() => opts.onTick?.());
-      runNow().catch(() => {});
-    }, delay);
+  get closed(): boolean {
+    return this.#closed;
   }
 
-  function failureDelay(err: unknown): number {
-    const recoverable = DecisioningError.is(err) ? err.recoverable : true;
-    const maxDelay = backoff.policy.maxDelay;
-    let delay = recoverable ? backoff.next() : Math.max(backoff.next(), maxDelay);
-    if (loaded && intervalMs > 0) delay = Math.min(delay, intervalMs);
-    const retryAfter = retryAfterOf(err);
-    if (retryAfter !== undefined)
-      delay = Math.max(delay, Math.min(retryAfter, Math.max(maxDelay, intervalMs)));
-    return delay;
+  get busy(): boolean {
+    return this.#inflight !== undefined;
   }
 
-  function onSuccess(): void {
-    loaded = true;
-    backoff.reset();
-    if (intervalMs > 0) schedule(intervalMs);
+  start({ loaded: alreadyLoaded }: { loaded: boolean }): void {
+    if (this.#started || this.#closed) return;
+    this.#started = true;
+    if (alreadyLoaded) {
+      this.#loaded = true;
+      if (this.opts.intervalMs > 0 && !this.#inflight && !this.#timer) this.#schedule(this.opts.intervalMs);
+    } else if (!this.#loaded && !this.#inflight) {
+      this.refresh().catch(() => {});
+    }
   }
 
-  function onFailure(err: unknown): number | undefined {
-    if (closed) return undefined;
-    if (loaded && intervalMs === 0) return undefined;
-    if (!loaded && opts.retryUntilLoaded === false) return undefined;
-    const delay = failureDelay(err);
-    schedule(delay);
-    return delay;
-  }
-
-  function runNow(): Promise<void> {
-    if (closed)
-      return Promise.reject(new DecisioningError("ODE_ERR_CLOSED", "The artifact manager is closed"));
-    if (inflight) return inflight;
-    cancelTimer();
-    const ctl = new AbortController();
-    controller = ctl;
-    const p = (async () => {
-      let after: (() => void) | void;
-      try {
-        after = await opts.run(ctl.signal);
-      } catch (err) {
-        inflight = undefined;
-        controller = undefined;
-        const retryInMs = onFailure(err);
-        guard(() => opts.onFailure?.(err, retryInMs));
-        throw err;
-      }
-      inflight = undefined;
-      controller = undefined;
-      if (!closed) onSuccess();
-      if (typeof after === "function") guard(after);
-    })();
-    inflight = p;
+  refresh(): Promise<void> {
+    if (this.#closed) return Promise.reject(new DecisioningError("ODE_ERR_CLOSED", "The artifact manager is closed"));
+    if (this.#inflight) return this.#inflight;
+    this.#cancelTimer();
+    const controller = new AbortController();
+    this.#controller = controller;
+    const p = this.#load(controller.signal);
+    this.#inflight = p;
     p.catch(() => {});
     return p;
   }
 
-  return {
-    start({ loaded: alreadyLoaded }) {
-      if (started || closed) return;
-      started = true;
-      if (alreadyLoaded) {
-        loaded = true;
-        if (intervalMs > 0 && !inflight && !timer) schedule(intervalMs);
-      } else if (!loaded && !inflight) {
-        runNow().catch(() => {});
-      }
-    },
-    refresh() {
-      return runNow();
-    },
-    async close() {
-      if (closed) {
-        await inflight?.catch(() => {});
-        return;
-      }
-      closed = true;
-      cancelTimer();
-      controller?.abort(new DecisioningError("ODE_ERR_ABORTED", "The artifact manager was closed"));
-      await inflight?.catch(() => {});
-    },
-    get loaded() {
-      return loaded;
-    },
-    get closed() {
-      return closed;
-    },
-    get busy() {
-      return inflight !== undefined;
-    },
-  };
+  async close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#cancelTimer();
+      this.#controller?.abort(new DecisioningError("ODE_ERR_ABORTED", "The artifact manager was closed"));
+    }
+    await this.#inflight?.catch(() => {});
+  }
+
+  async #load(signal: AbortSignal): Promise<void> {
+    let after: (() => void) | void;
+    try {
+      after = await this.opts.run(signal);
+    } catch (err) {
+      this.#inflight = undefined;
+      this.#controller = undefined;
+      const retryInMs = this.#onFailure(err);
+      guard(() => this.opts.onFailure?.(err, retryInMs));
+      throw err;
+    }
+    this.#inflight = undefined;
+    this.#controller = undefined;
+    if (!this.#closed) this.#onSuccess();
+    if (typeof after === "function") guard(after);
+  }
+
+  #onSuccess(): void {
+    this.#loaded = true;
+    this.opts.backoff.reset();
+    if (this.opts.intervalMs > 0) this.#schedule(this.opts.intervalMs);
+  }
+
+  /** Arms the retry after a failure; returns its delay (undefined: no retry). */
+  #onFailure(err: unknown): number | undefined {
+    const { intervalMs } = this.opts;
+    if (this.#closed || (this.#loaded && intervalMs === 0)) return undefined;
+    if (!this.#loaded && this.opts.retryUntilLoaded === false) return undefined;
+    const delay = failureDelay(err, this.opts.backoff, this.#loaded, intervalMs);
+    this.#schedule(delay);
+    return delay;
+  }
+
+  #schedule(delay: number): void {
+    this.#cancelTimer();
+    if (this.#closed) return;
+    this.#timer = this.opts.scheduler.setTimeout(() => {
+      this.#timer = undefined;
+      if (this.#closed) return;
+      guard(() => this.opts.onTick?.());
+      this.refresh().catch(() => {});
+    }, delay);
+  }
+
+  #cancelTimer(): void {
+    this.#timer?.cancel();
+    this.#timer = undefined;
+  }
+}
+
+export function createPoller(opts: PollerOptions): Poller {
+  return new PollingLoop(opts);
 }

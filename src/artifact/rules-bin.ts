@@ -1,5 +1,5 @@
 /**
- * The obfuscated binary artifact format `rules.bin` (spec §3.3). Runtime-neutral: TextEncoder /
+ * The obfuscated binary artifact format `rules.bin` (docs/target-behaviour.md#rulesbin). Runtime-neutral: TextEncoder /
  * TextDecoder and typed arrays only, so it runs in Node, browsers and edge runtimes alike.
  *
  * Layout: a 40-byte header read as UTF-8 text, `ATOD:001` followed by a 32-character key, then the

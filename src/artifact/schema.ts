@@ -1,4 +1,4 @@
-/** Wire types of the on-device rule artifact (rules.json), spec §3.2. */
+/** Wire types of the on-device rule artifact (rules.json); docs/target-behaviour.md#shape. */
 
 export type JsonLogic = unknown;
 

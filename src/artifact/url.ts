@@ -1,5 +1,5 @@
 /**
- * Where the artifact lives (spec §3.1) and which decoder reads it. Runtime-neutral.
+ * Where the artifact lives (docs/target-behaviour.md#location) and which decoder reads it. Runtime-neutral.
  */
 import { DecisioningError } from "../errors";
 import { SUPPORTED_ARTIFACT_MAJOR_VERSION } from "./schema";

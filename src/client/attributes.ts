@@ -2,7 +2,7 @@ import type { DeliveryRequest, MboxRequest, MboxResponse } from "../protocol/del
 import type { GetOffersResult } from "./result";
 
 /**
- * getAttributes (feature flags, spec §2.6): the json option content of each mbox, shallow-merged
+ * getAttributes (feature flags, docs/target-behaviour.md#attributes): the json option content of each mbox, shallow-merged
  * (prefetch mboxes first, then execute mboxes; later keys win).
  */
 export interface Attributes {

@@ -4,7 +4,7 @@
  */
 import type { LoadedArtifact } from "../artifact/types";
 import type { CompiledArtifact } from "../engine/compile";
-import { decide, validateDecisionRequest } from "../engine/decide";
+import { decide, prepareDecisionRequest } from "../engine/decide";
 import type { RemoteDependency } from "../engine/remote-dependency";
 import { performanceNow } from "../platform/clock";
 import { randomId } from "../platform/ids";
@@ -74,7 +74,7 @@ export function decideLocally(
   geo: Geo | undefined,
   dependency?: RemoteDependency,
 ): DeliveryResponse {
-  const validated = validateDecisionRequest(
+  const validated = prepareDecisionRequest(
     request,
     options.targetLocationHint || rt.state.locationHint,
     randomId,

@@ -12,7 +12,8 @@ import { DecisioningError } from "../errors";
 import type { SafeLogger } from "../logger";
 
 /**
- * Request validation and normalisation done before any decision (spec §2.4, §2.5, §2.7). The
+ * Request validation and normalisation done before any decision
+ * (docs/target-behaviour.md#request-normalisation). The
  * caller's objects are never modified: everything returned is new (nested request-detail objects
  * such as `parameters` are shared read-only).
  */
@@ -147,7 +148,7 @@ function normalizeContext(context: unknown): Context {
   const out = pick<Context>(context, CONTEXT_KEYS);
   if (isObject(out.geo)) out.geo = pick<NonNullable<Context["geo"]>>(out.geo, GEO_KEYS);
   if (isObject(out.address)) out.address = pick(out.address, ["url", "referringUrl"]);
-  // The reference forces the channel to "web" whatever was given (spec §2.7, §11.4).
+  // The reference forces the channel to "web" whatever was given, "mobile" included.
   out.channel = "web";
   return out;
 }
@@ -203,7 +204,7 @@ function normalizeExperienceCloud(value: unknown, inputs: VisitorInputs): Record
   return out;
 }
 
-/** Builds the normalised Delivery request (spec §2.7). */
+/** Builds the normalised Delivery request: a new object, the caller's is not modified. */
 export function normalizeRequest(request: DeliveryRequest, inputs: VisitorInputs, log: SafeLogger): DeliveryRequest {
   const out: DeliveryRequest = {
     requestId: nonEmptyString(request.requestId) ? request.requestId : inputs.requestId,

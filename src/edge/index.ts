@@ -50,5 +50,5 @@ export type { Scheduler } from "../platform/scheduler";
 export type { Logger } from "../logger";
 export { compileArtifact } from "../engine/compile";
 export type { CompiledArtifact } from "../engine/compile";
-export { decide, validateDecisionRequest } from "../engine/decide";
+export { decide, prepareDecisionRequest as validateDecisionRequest } from "../engine/decide";
 export { computeAllocation, hashUnencodedChars } from "../engine/allocation";

@@ -36,7 +36,7 @@ export function computeAllocation(client: string, activityId: unknown, visitorId
 }
 
 /**
- * The visitor id string used for allocation (spec §6): MCID, else tntId cut at the first ".",
+ * The visitor id string used for allocation (docs/target-behaviour.md#allocation): MCID, else tntId cut at the first ".",
  * else thirdPartyId verbatim, else a random id for this call only. Non-string or empty values are
  * skipped exactly as the reference's truthiness checks do.
  */

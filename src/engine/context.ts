@@ -21,7 +21,7 @@ export interface GeoContext {
   longitude?: number;
 }
 
-/** The json-logic data of a request (spec §5.1), built once per decision. */
+/** The json-logic data of a request, built once per decision (docs/target-behaviour.md#rule-context). */
 export interface BaseContext {
   current_timestamp: number;
   /** UTC `HHmm`. */
@@ -34,7 +34,7 @@ export interface BaseContext {
   geo: GeoContext;
 }
 
-/** What a rule's condition sees (spec §5.2); `allocation` is set per rule by the decision code. */
+/** What a rule's condition sees: the base context plus `mbox`; `allocation` is set per rule by the decision code. */
 export interface RuleContext extends BaseContext {
   mbox: Record<string, unknown>;
   allocation: number;
@@ -84,7 +84,7 @@ export function createBaseContext(request: DeliveryRequest, now: number): BaseCo
  * (the detail's parameters) and `allocation` (0 here; set per rule by the caller, which may mutate
  * the returned object: it is fresh on every call). When the detail has an `address` (any defined
  * value), both `page` and `referring` come from `address.url`: the reference does the same (it never
- * reads `address.referringUrl` there; spec §11.5).
+ * reads `address.referringUrl` there; see docs/target-behaviour.md#rule-context).
  */
 export function createRuleContext(base: BaseContext, detail: RequestDetails | undefined): RuleContext {
   let page = base.page;

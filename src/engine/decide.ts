@@ -50,11 +50,12 @@ export interface Decision {
 }
 
 /**
- * Fills what the engine's request validation fills (spec §4.2 without the geo lookup, which the
- * client performs before): a generated tntId when the request has no usable visitor id, a requestId,
- * and `context.geo`. Returns a new request; the input is not modified.
+ * Fills what the engine's request validation fills (docs/target-behaviour.md#request-validation),
+ * except the geo lookup, which the client performs before: a generated tntId when the request has
+ * no usable visitor id, a requestId, and `context.geo`. Returns a new request; the input is not
+ * modified.
  */
-export function validateDecisionRequest(
+export function prepareDecisionRequest(
   request: DeliveryRequest,
   targetLocationHint: string | undefined,
   uuid: () => string,
@@ -133,7 +134,7 @@ class DecisionRun {
     return matched;
   }
 
-  /** Shapes one matched consequence (§5.6). */
+  /** Shapes one matched consequence for its mode (docs/target-behaviour.md#response-shaping). */
   #consequence(
     rule: CompiledRule,
     detail: Record<string, unknown>,

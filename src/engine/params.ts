@@ -1,7 +1,7 @@
 import { LruCache } from "../primitives/lru";
 
 /**
- * The `mbox` object of the rule context (spec §5.2): a request detail's `parameters`, with dotted
+ * The `mbox` object of the rule context (docs/target-behaviour.md#rule-context): a request detail's `parameters`, with dotted
  * keys un-flattened into nested objects and a lower-cased `<key>_lc` sibling for every string value.
  *
  * Parameters are untrusted: only own properties are ever read, and keys such as `__proto__`,

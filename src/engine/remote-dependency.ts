@@ -36,7 +36,7 @@ function hasViewsArray(request: DeliveryRequest): boolean {
 }
 
 /**
- * Which requested mboxes and views the artifact cannot decide (spec §4.3): listed as remote, or not
+ * Which requested mboxes and views the artifact cannot decide (docs/target-behaviour.md#remote-dependency): listed as remote, or not
  * listed as local (an unknown mbox counts as remote). pageLoad counts as `target-global-mbox`
  * (the constant, as the reference does); `views: [{}]` (all views) pulls in every remote view.
  */

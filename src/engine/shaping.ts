@@ -2,7 +2,8 @@ import type { ArtifactOption } from "../artifact/schema";
 import type { ResponseOption } from "../protocol/delivery";
 
 /**
- * Per-request parts of response shaping (spec §5.6): response tokens and campaign macros.
+ * Per-request parts of response shaping (docs/target-behaviour.md#response-shaping): response
+ * tokens and campaign macros.
  * Everything request-independent was precomputed by the compiler.
  */
 

@@ -2,7 +2,7 @@ import type { CompiledRule } from "./compile";
 import type { Notification, VisitorId } from "../protocol/delivery";
 
 /**
- * Trace support (spec §5.8), built only when the request asks for it. One tracer per mode
+ * Trace support (docs/target-behaviour.md#traces), built only when the request asks for it. One tracer per mode
  * (execute/prefetch); campaigns and evaluated targets accumulate across the items of that mode, as
  * the reference does. Snapshots of matched items are deep-copied by the caller; snapshots attached
  * to blank mbox entries keep live references, as the reference's do.

@@ -2,7 +2,8 @@ import { parse as parsePublicSuffix } from "psl";
 import { LruCache } from "../primitives/lru";
 
 /**
- * The URL context of a page or referrer as conditions see it (`page.*`, `referring.*`, spec §5.1).
+ * The URL context of a page or referrer as conditions see it (`page.*`, `referring.*`; see
+ * docs/target-behaviour.md#rule-context).
  * Key order matches the reference: the seven parts, then their lower-cased copies.
  */
 export interface UrlContext {
@@ -154,7 +155,7 @@ function domainPartsUncached(host: string): DomainParts {
     return { subdomain: "", domain: host, topLevelDomain: "" };
   }
   let subdomain = parsed.subdomain ?? "";
-  // Reference quirk (spec §11.6): any subdomain that starts with "www" loses its first 4 chars.
+  // Reference quirk: any subdomain that starts with "www" loses its first 4 chars ("www2.shop" → ".shop").
   if (subdomain.startsWith("www")) subdomain = subdomain.substring(4);
   return { subdomain, domain: parsed.domain, topLevelDomain: parsed.tld ?? "" };
 }

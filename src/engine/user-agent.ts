@@ -13,7 +13,7 @@ export interface BrowserInfo {
 
 /**
  * Target recognises only a handful of browsers and platforms, with its own first-match-wins rules
- * (spec §5.1). ua-parser-js is the matching engine, fed with extension lists that reproduce those
+ * (docs/target-behaviour.md#rule-context). ua-parser-js is the matching engine, fed with extension lists that reproduce those
  * rules. ua-parser-js tries extensions before its built-in lists, so every list ends with a
  * catch-all: its own (much richer) detection never leaks into results.
  *
@@ -192,7 +192,7 @@ function matchClientHints(clientHints: ClientHints | undefined): BrowserMatch {
 }
 
 /**
- * Browser and platform of a request (spec §5.1). The user-agent result is overridden field by field
+ * Browser and platform of a request (`user.*` of the rule context). The user-agent result is overridden field by field
  * by the client-hint brands (name when recognised, version when known); the platform is
  * `clientHints.platform` verbatim when given, else derived from the user agent, then mapped
  * (`Windows`→`windows`, `Mac OS`/`Macintosh`/`macOS`→`mac`, `Linux`→`linux`, others unchanged).

@@ -48,6 +48,7 @@ export interface CatalogSync extends IndexSource {
 
 const CONTAINER_REFRESH_POLLS = 10;
 
+// eslint-disable-next-line max-lines-per-function -- to be split into units by the offers branch
 export function createCatalogSync(feed: CatalogFeed, options: CatalogSyncOptions = {}): CatalogSync {
   const indexes = new Map<string, DecisionIndex>();
   const now = options.now ?? Date.now;

@@ -1,5 +1,5 @@
 /**
- * Target cookies (spec 2.8): the `mbox` cookie (session id and device id `PC`), the
+ * Target cookies (docs/target-behaviour.md#cookies-clusters-and-hosts): the `mbox` cookie (session id and device id `PC`), the
  * `mboxEdgeCluster` location-hint cookie, edge-cluster extraction, and a reader for the ECID
  * `AMCV_<orgId>` cookie. Pure functions; the clock is a parameter.
  */

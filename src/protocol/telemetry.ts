@@ -2,7 +2,7 @@
  * Telemetry entries as the Delivery API receives them in `telemetry.entries`: one per decision
  * call (`{execution, parsing?, request?, telemetryServerToken?, mode, features, requestId,
  * timestamp}`) and one per artifact download (`requestId: "ArtifactDownload"`). Times are ms,
- * rounded to two decimals. See docs/telemetry-and-notifications.md.
+ * rounded to two decimals (docs/target-behaviour.md#telemetry).
  */
 import type { DeliveryRequest, DeliveryResponse, TelemetryEntry } from "./delivery";
 
@@ -69,7 +69,7 @@ export interface DeliveryTelemetryInput {
 }
 
 /**
- * The telemetry entry for one getOffers / sendNotifications call (spec 2.10):
+ * The telemetry entry for one getOffers / sendNotifications call:
  * `{execution, parsing?, request?, telemetryServerToken?, mode, features, requestId, timestamp}`.
  */
 export function telemetryEntryFor(input: DeliveryTelemetryInput): TelemetryEntry {

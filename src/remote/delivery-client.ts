@@ -4,7 +4,7 @@
  * jitter on network errors, 429 and transient 5xx, `Retry-After` honoured within the deadline.
  *
  * Deliberate difference from the reference SDK, which retries 10 times immediately on any non-OK
- * status: we retry only what can succeed later (style guide 1.9, undici RetryHandler) and back off.
+ * status: we retry only what can succeed later (as undici's RetryHandler does) and back off.
  */
 import { DecisioningError } from "../errors";
 import type { DeliveryRequest, DeliveryResponse } from "../protocol/delivery";
@@ -91,7 +91,7 @@ function nonEmpty(value: unknown): value is string {
 }
 
 /**
- * Delivery host (spec 2.8): a known cluster → `mboxedge<cluster>.tt.omtrdc.net`; else `serverDomain`;
+ * Delivery host (docs/target-behaviour.md#cookies-clusters-and-hosts): a known cluster → `mboxedge<cluster>.tt.omtrdc.net`; else `serverDomain`;
  * else `<client>.tt.omtrdc.net`. `http://` only when `secure === false`. A cluster that is not a
  * plain host label (letters, digits, dashes) is ignored: it may come from a cookie, and must not be
  * able to redirect the call to another host.

@@ -1,5 +1,5 @@
 /**
- * IP → geo resolution done before on-device decisions (spec 7). Unlike the reference, a failed or
+ * IP → geo resolution done before on-device decisions (docs/target-behaviour.md#geo). Unlike the reference, a failed or
  * slow lookup never fails the call: the decision goes on with the geo the request carried. Lookups
  * are bounded by a timeout, cached per IP (TTL + LRU) and coalesced while in flight.
  */

@@ -136,6 +136,7 @@ function intOption(value: number | undefined, fallback: number, min: number): nu
   return numberOption(value, fallback, { min, integer: true });
 }
 
+// eslint-disable-next-line max-lines-per-function -- being rewritten as batching/sending/retry units by the service branch (issue 14); remove this line with that rewrite
 export function createNotificationQueue(o: NotificationQueueOptions): NotificationQueue {
   const { scheduler, logger } = o;
   const batchSize = intOption(o.batchSize, DEFAULT_BATCH_SIZE, 1);

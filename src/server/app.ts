@@ -1,27 +1,56 @@
 /**
- * The HTTP application (fastify): the Delivery API endpoint decided by a TargetClient, plus
- * health, readiness and metrics. Built without listening so tests drive it with `inject()`.
+ * The HTTP application (fastify): one instance with what every API shares (the JSON body parser,
+ * request logging and metrics, one error mapper, the 404 answer), and one plugin per API:
+ *
+ * - `operationsPlugin` (./plugins/operations): GET /health, /ready, /metrics
+ * - `deliveryPlugin` (./plugins/delivery): POST /rest/v1/delivery
+ * - the slot `plugins`: more APIs (the XCore repository under /data/core/xcore, offer decisions
+ *   under /data/core/ode and /data/core/ods, the Admin API under /{tenant}/target/...), each
+ *   registered with its own options, optional prefix and optional `onRequest` hooks (e.g. the
+ *   shared bearer-token check of src/server/auth.ts for the write APIs).
+ *
+ * Errors thrown by any plugin's routes reach the one error mapper (./http-errors): a coded 4xx
+ * for bad input, never a 500 for a DecisioningError that names the caller's mistake. Built
+ * without listening, so tests drive it with `inject()`.
  */
 import { randomUUID } from "node:crypto";
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyPluginAsync,
   type FastifyReply,
+  type onRequestHookHandler,
 } from "fastify";
-import type { TargetClient } from "../client";
-import type { GetOffersResult } from "../client";
-import type { DeliveryRequest } from "../protocol/delivery";
-import { DecisioningError, toDecisioningError } from "../errors";
-import type { DecisioningMethod } from "../client";
-import { checkDeliveryQuery, decisionHeaders, hasDecisionWork, HEADER_METHOD } from "../protocol/delivery-service";
 import { DELIVERY_PATH } from "../protocol/endpoints";
 import { httpError, toHttpError, type HttpError } from "./http-errors";
 import type { PinoLogger } from "./logging";
-import type { DecisionOutcome, ServiceMetrics } from "./metrics";
-import { PROMETHEUS_CONTENT_TYPE } from "./prometheus";
+import type { ServiceMetrics } from "./metrics";
+import { deliveryPlugin, type DecisionClient } from "./plugins/delivery";
+import { operationsPlugin } from "./plugins/operations";
 
-export type DecisionClient = Pick<TargetClient, "getOffers" | "sendNotifications" | "status">;
+export {
+  HEADER_ARTIFACT_VERSION,
+  HEADER_METHOD,
+  HEADER_REMOTE_ERROR,
+  HEADER_REMOTE_MBOXES,
+  HEADER_REMOTE_VIEWS,
+  type DecisionClient,
+} from "./plugins/delivery";
+
+/**
+ * One API plugged into the service. `options` go to the plugin as they are; `prefix` mounts its
+ * routes under a path; `onRequest` hooks run before each of its routes only (fastify
+ * encapsulation), which is how an auth hook guards one API and not the others.
+ */
+export interface ServicePlugin<O extends Record<string, unknown> = Record<string, unknown>> {
+  /** Shown in logs and errors. */
+  name: string;
+  plugin: FastifyPluginAsync<O>;
+  options: O;
+  prefix?: string;
+  onRequest?: onRequestHookHandler[];
+}
 
 export interface AppOptions {
   client: DecisionClient;
@@ -32,27 +61,8 @@ export interface AppOptions {
   metrics: ServiceMetrics;
   bodyLimit: number;
   now?: () => number;
-}
-
-export {
-  HEADER_ARTIFACT_VERSION,
-  HEADER_METHOD,
-  HEADER_REMOTE_ERROR,
-  HEADER_REMOTE_MBOXES,
-  HEADER_REMOTE_VIEWS,
-} from "../protocol/delivery-service";
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === "object" && !Array.isArray(v);
-
-function queryString(query: unknown, key: string): string | undefined {
-  const value = isObject(query) ? query[key] : undefined;
-  if (Array.isArray(value)) return typeof value[0] === "string" ? value[0] : undefined;
-  return typeof value === "string" && value !== "" ? value : undefined;
-}
-
-function invalid(message: string): DecisioningError {
-  return new DecisioningError("ODE_ERR_INVALID_REQUEST", message);
+  /** Further APIs (repository, offer decisions, Admin API), registered after the built-in ones. */
+  plugins?: readonly ServicePlugin<any>[];
 }
 
 function sendError(reply: FastifyReply, error: HttpError): FastifyReply {
@@ -60,9 +70,41 @@ function sendError(reply: FastifyReply, error: HttpError): FastifyReply {
   return reply.code(error.status).type("application/json; charset=utf-8").send(error.body);
 }
 
+/** What every API shares: body parsing, request logging and metrics, the error mapper, the 404. */
+function installShared(app: FastifyInstance, metrics: ServiceMetrics, bodyLimit: number): void {
+  // Schema-less JSON for every content type: at.js posts Delivery requests as text/plain to avoid
+  // CORS preflights. The default parser rejects __proto__/constructor.prototype keys.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "string" }, app.getDefaultJsonParser("error", "error"));
+  app.addHook("onResponse", async (request, reply) => {
+    const route = request.routeOptions.url ?? "unmatched";
+    metrics.httpRequest(route, request.method, reply.statusCode);
+    const level = route === DELIVERY_PATH || reply.statusCode >= 500 ? "info" : "debug";
+    const ms = Math.round(reply.elapsedTime * 100) / 100;
+    request.log[level]({ method: request.method, route, status: reply.statusCode, ms }, "request completed");
+  });
+  app.setErrorHandler((error, request, reply) => {
+    const mapped = toHttpError(error, bodyLimit);
+    if (mapped.status >= 500) request.log.error({ err: error, code: mapped.body.code }, "request failed");
+    else request.log.debug({ code: mapped.body.code, status: mapped.status }, mapped.body.message);
+    return sendError(reply, mapped);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, httpError(404, "ODE_ERR_INVALID_REQUEST", `No route for ${request.method} ${request.url.split("?")[0]}`)),
+  );
+}
+
+/** Registers one API in its own encapsulated scope, its hooks first. */
+export function registerPlugin(app: FastifyInstance, entry: ServicePlugin<any>): void {
+  const scoped: FastifyPluginAsync = async (scope) => {
+    for (const hook of entry.onRequest ?? []) scope.addHook("onRequest", hook);
+    await scope.register(entry.plugin, entry.options);
+  };
+  app.register(scoped, entry.prefix ? { prefix: entry.prefix } : {});
+}
+
 export function buildApp(options: AppOptions): FastifyInstance {
   const { client, metrics, bodyLimit } = options;
-  const now = options.now ?? Date.now;
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -71,136 +113,15 @@ export function buildApp(options: AppOptions): FastifyInstance {
     routerOptions: { ignoreTrailingSlash: true },
     return503OnClosing: true,
   });
-
-  // Schema-less JSON for every content type: at.js posts Delivery requests as text/plain to avoid
-  // CORS preflights. The default parser rejects __proto__/constructor.prototype keys.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser("*", { parseAs: "string" }, app.getDefaultJsonParser("error", "error"));
-
-  app.addHook("onResponse", async (request, reply) => {
-    const route = request.routeOptions.url ?? "unmatched";
-    metrics.httpRequest(route, request.method, reply.statusCode);
-    const level = route === DELIVERY_PATH || reply.statusCode >= 500 ? "info" : "debug";
-    request.log[level](
-      {
-        method: request.method,
-        route,
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime * 100) / 100,
-      },
-      "request completed",
-    );
-  });
-
-  app.setErrorHandler((error, request, reply) => {
-    const mapped = toHttpError(error, bodyLimit);
-    if (mapped.status >= 500) request.log.error({ err: error, code: mapped.body.code }, "request failed");
-    else request.log.debug({ code: mapped.body.code, status: mapped.status }, mapped.body.message);
-    return sendError(reply, mapped);
-  });
-
-  app.setNotFoundHandler((request, reply) =>
-    sendError(
-      reply,
-      httpError(
-        404,
-        "ODE_ERR_INVALID_REQUEST",
-        `No route for ${request.method} ${request.url.split("?")[0]}`,
-      ),
-    ),
-  );
-
-  app.get("/health", async () => ({ status: "ok" }));
-
-  app.get("/ready", async (_request, reply) => {
-    const s = client.status();
-    const ready =
-      s.ready && !s.closed && s.fresh && (s.artifact !== undefined || s.decisioningMethod === "server-side");
-    const body = {
-      ready,
-      decisioningMethod: s.decisioningMethod,
-      closed: s.closed,
-      fresh: s.fresh,
-      ...(s.artifact
-        ? {
-            artifact: {
-              version: s.artifact.version,
-              ...(s.artifact.generatedAt ? { generatedAt: s.artifact.generatedAt } : {}),
-              ...(s.artifact.etag ? { etag: s.artifact.etag } : {}),
-              source: s.artifact.source,
-              retrievedAt: new Date(s.artifact.retrievedAt).toISOString(),
-              ageMs: Math.max(0, now() - s.artifact.retrievedAt),
-            },
-          }
-        : {}),
-    };
-    return reply.code(ready ? 200 : 503).send(body);
-  });
-
-  app.get("/metrics", async (request, reply) => {
-    // Diagnostics for load tests: with node --expose-gc, `?gc=1` collects garbage first so the heap
-    // gauge shows live memory. Without --expose-gc the parameter does nothing.
-    const gc = (globalThis as { gc?: () => void }).gc;
-    if ((request.query as Record<string, unknown> | undefined)?.gc === "1" && typeof gc === "function") gc();
-    return reply.type(PROMETHEUS_CONTENT_TYPE).send(metrics.render());
-  });
-
-  app.post(DELIVERY_PATH, async (request, reply) => {
-    const q = (key: string) => queryString(request.query, key);
-    const sessionId = checkDeliveryQuery(
-      { client: q("client"), imsOrgId: q("imsOrgId"), sessionId: q("sessionId") },
-      options,
-    );
-    const body = request.body;
-    if (!isObject(body)) throw invalid("The request body must be a JSON object (a Delivery API request)");
-    metrics.inFlight(1);
-    try {
-      return await decideRequest(body, sessionId, reply);
-    } finally {
-      metrics.inFlight(-1);
-    }
-  });
-
-  async function decideRequest(
-    body: Record<string, unknown>,
-    sessionId: string | undefined,
-    reply: FastifyReply,
-  ) {
-    const { notifications, ...rest } = body;
-    const withSession = sessionId !== undefined ? { sessionId } : {};
-    // Notifications (e.g. at.js click and display events) are forwarded through the client's queue.
-    const forwarding =
-      Array.isArray(notifications) && notifications.length > 0
-        ? client.sendNotifications({ request: { ...rest, notifications } as DeliveryRequest, ...withSession })
-        : undefined;
-    if (forwarding && !hasDecisionWork(rest)) {
-      const result = await forwarding;
-      reply.header(HEADER_METHOD, "server-side");
-      return { ...result.response, status: 200, client: options.clientCode };
-    }
-    const started = performance.now();
-    let result: GetOffersResult;
-    try {
-      result = await client.getOffers({ request: rest as DeliveryRequest, ...withSession });
-    } catch (err) {
-      const error = toDecisioningError(err);
-      const method: DecisioningMethod = client.status().decisioningMethod;
-      metrics.decision(method, "error", (performance.now() - started) / 1000, error.code);
-      if (method === "server-side") metrics.remoteCall("error");
-      await forwarding?.catch(() => undefined);
-      throw error;
-    }
-    const meta = result.meta;
-    const outcome: DecisionOutcome = meta.remoteError ? "partial" : "ok";
-    metrics.decision(meta.decisioningMethod, outcome, (performance.now() - started) / 1000);
-    const wentRemote =
-      meta.decisioningMethod === "server-side" ||
-      (meta.decisioningMethod === "hybrid" && (meta.remoteMboxes.length > 0 || meta.remoteViews.length > 0));
-    if (wentRemote) metrics.remoteCall(meta.remoteError ? "error" : "ok");
-    if (forwarding) await forwarding;
-    reply.headers(decisionHeaders(meta));
-    return result.response;
-  }
-
+  installShared(app, metrics, bodyLimit);
+  const builtIn: ServicePlugin<any>[] = [
+    { name: "operations", plugin: operationsPlugin, options: { client, metrics, now: options.now ?? Date.now } },
+    {
+      name: "delivery",
+      plugin: deliveryPlugin,
+      options: { client, clientCode: options.clientCode, organizationId: options.organizationId, metrics },
+    },
+  ];
+  for (const entry of [...builtIn, ...(options.plugins ?? [])]) registerPlugin(app, entry);
   return app;
 }

@@ -14,20 +14,20 @@
  */
 import { readFile } from "node:fs/promises";
 import type { FastifyInstance } from "fastify";
+import { TargetClient } from "../client";
+import type { ClientOptions } from "../client";
 import { createAdminRuntime, openAdminStore, registerAdminRoutes, type AdminRuntime } from "../admin/index";
 import { requireBearerToken } from "./auth";
 import { createPublishedArtifactSource } from "./published-source";
-import { TargetClient } from "../client";
-import type { ClientOptions } from "../client";
 import type { FetchLike } from "../platform/http";
-import { buildApp } from "./app";
+import { buildApp, type ServicePlugin } from "./app";
 import type { ServerConfig } from "./config";
 import { clientLogger, createLogger, type PinoLogger } from "./logging";
 import { createServiceMetrics, type ServiceMetrics } from "./metrics";
 import { createOutboundFetch } from "./outbound";
 import { mountRepository, type RepositoryMount } from "./repository-mount";
 
-export { buildApp, type AppOptions, type DecisionClient } from "./app";
+export { buildApp, registerPlugin, type AppOptions, type DecisionClient, type ServicePlugin } from "./app";
 export { resolveServerConfig, SETTINGS, type ServerConfig, type ConfigFlags, type ConfigEnv } from "./config";
 export { createServiceMetrics, type ServiceMetrics } from "./metrics";
 export { installShutdownHandlers, type ShutdownOptions } from "./shutdown";
@@ -38,6 +38,8 @@ export interface ServiceOptions {
   fetch?: FetchLike;
   /** Extra TargetClient options (tests: scheduler, telemetry, ...). */
   clientOptions?: Partial<ClientOptions>;
+  /** Further APIs to serve beside the Delivery API (see ServicePlugin in ./app). */
+  plugins?: readonly ServicePlugin<any>[];
   /** Serve the XCore repository too (`odd serve` always does; see src/server/repository-mount.ts). */
   repository?: RepositoryMount;
   /**
@@ -67,16 +69,8 @@ function describeUpstream(upstream: ServerConfig["upstream"]): string {
   return upstream ? upstream.origin + upstream.pathname.replace(/\/+$/, "") : "adobe-edge";
 }
 
-export async function startService(config: ServerConfig, options: ServiceOptions = {}): Promise<Service> {
-  const logger = options.logger ?? createLogger(config.logLevel);
-  // The metrics need the client, the client needs the fetch: the fetch reports through this holder.
-  const holder: { metrics?: ServiceMetrics } = {};
-  const outbound = createOutboundFetch({
-    upstream: config.upstream,
-    onRequest: (endpoint, outcome) => holder.metrics?.outbound(endpoint, outcome),
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  });
-  const isFile = !/^https?:/i.test(config.artifact);
+/** The Admin API runtime: its store (the repository's by default) and the publisher, all published once. */
+async function createServiceAdmin(config: ServerConfig, options: ServiceOptions, logger: PinoLogger): Promise<AdminRuntime> {
   const admin = createAdminRuntime({
     store: await openAdminStore(options.admin?.store ?? options.repository?.config.store ?? "memory:"),
     publisher: {
@@ -86,24 +80,37 @@ export async function startService(config: ServerConfig, options: ServiceOptions
     },
   });
   await admin.publishAll();
-  // Without --artifact the service decides from what it publishes for its client (the sample until then).
-  const artifactOrigin = config.artifactIsSample
-    ? {
-        artifactSource: createPublishedArtifactSource({
-          service: admin.service,
-          publisher: admin.publisher,
-          client: config.client,
-          fallback: () => readFile(config.artifact, "utf8"),
-        }),
-      }
-    : { artifactLocation: config.artifact };
+  return admin;
+}
+
+/** Without --artifact the service decides from what it publishes for its client (the sample until then). */
+function artifactOrigin(config: ServerConfig, admin: AdminRuntime): Pick<ClientOptions, "artifactSource" | "artifactLocation"> {
+  if (!config.artifactIsSample) return { artifactLocation: config.artifact };
+  const artifactSource = createPublishedArtifactSource({
+    service: admin.service,
+    publisher: admin.publisher,
+    client: config.client,
+    fallback: () => readFile(config.artifact, "utf8"),
+  });
+  return { artifactSource };
+}
+
+/** The service's TargetClient: configured from the server config, HTTP through the outbound fetch. */
+function createServiceClient(
+  config: ServerConfig,
+  options: ServiceOptions,
+  logger: PinoLogger,
+  fetchApi: FetchLike,
+  admin: AdminRuntime,
+) {
+  const isFile = !/^https?:/i.test(config.artifact);
   const client = TargetClient.create({
     client: config.client,
     organizationId: config.organizationId,
     decisioningMethod: config.decisioningMethod,
-    ...artifactOrigin,
+    ...artifactOrigin(config, admin),
     watchArtifactFile: isFile,
-    fetchApi: outbound.fetch,
+    fetchApi,
     logger: clientLogger(logger),
     ...(config.pollingInterval !== undefined ? { pollingInterval: config.pollingInterval } : {}),
     ...(config.notificationFlushInterval !== undefined
@@ -115,8 +122,6 @@ export async function startService(config: ServerConfig, options: ServiceOptions
       : {}),
     ...options.clientOptions,
   });
-  const metrics = createServiceMetrics(client);
-  holder.metrics = metrics;
   client.on("clientReady", () => {
     const artifact = client.status().artifact;
     logger.info({ artifactVersion: artifact?.version, source: artifact?.source }, "client ready");
@@ -124,7 +129,42 @@ export async function startService(config: ServerConfig, options: ServiceOptions
   client.on("artifactUpdated", (event) =>
     logger.info({ version: event.version, source: event.source }, "artifact updated"),
   );
+  return client;
+}
 
+function logListening(logger: PinoLogger, config: ServerConfig, url: string, port: number): void {
+  logger.info(
+    {
+      url,
+      port,
+      client: config.client,
+      decisioningMethod: config.decisioningMethod,
+      artifact: config.artifact.replace(/[?#].*$/, ""),
+      upstream: describeUpstream(config.upstream),
+      bodyLimit: config.bodyLimit,
+    },
+    "listening",
+  );
+  if (config.upstream === "off") {
+    logger.info(
+      "upstream is off: remote decisions fail and notifications are not delivered (counted as failed)",
+    );
+  }
+}
+
+export async function startService(config: ServerConfig, options: ServiceOptions = {}): Promise<Service> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  // The metrics need the client, the client needs the fetch: the fetch reports through this holder.
+  const holder: { metrics?: ServiceMetrics } = {};
+  const outbound = createOutboundFetch({
+    upstream: config.upstream,
+    onRequest: (endpoint, outcome) => holder.metrics?.outbound(endpoint, outcome),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  const admin = await createServiceAdmin(config, options, logger);
+  const client = createServiceClient(config, options, logger, outbound.fetch, admin);
+  const metrics = createServiceMetrics(client);
+  holder.metrics = metrics;
   const app = buildApp({
     client,
     clientCode: config.client,
@@ -132,8 +172,11 @@ export async function startService(config: ServerConfig, options: ServiceOptions
     logger,
     metrics,
     bodyLimit: config.bodyLimit,
+    ...(options.plugins ? { plugins: options.plugins } : {}),
   });
-  await registerAdminRoutes(app, admin, { authenticate: requireBearerToken(options.admin?.apiToken ?? options.repository?.auth.apiToken) });
+  await registerAdminRoutes(app, admin, {
+    authenticate: requireBearerToken(options.admin?.apiToken ?? options.repository?.auth.apiToken),
+  });
 
   const repository = options.repository
     ? await mountRepository(app, options.repository, config, logger).catch(async (err: unknown) => {
@@ -149,10 +192,10 @@ export async function startService(config: ServerConfig, options: ServiceOptions
       logger.info("shutting down: draining in-flight requests");
       await app.close().catch((err: unknown) => logger.error({ err }, "closing the HTTP server failed"));
       await repository?.close().catch((err: unknown) => logger.error({ err }, "closing the repository store failed"));
+      await admin.close().catch((err: unknown) => logger.error({ err }, "closing the admin store failed"));
       const before = client.status().notifications;
       await client.close().catch((err: unknown) => logger.error({ err }, "closing the client failed"));
       await outbound.close().catch(() => undefined);
-      await admin.close().catch((err: unknown) => logger.error({ err }, "closing the admin store failed"));
       const after = client.status().notifications;
       logger.info(
         {
@@ -174,22 +217,6 @@ export async function startService(config: ServerConfig, options: ServiceOptions
   const port = typeof address === "object" && address ? address.port : config.port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
-  logger.info(
-    {
-      url,
-      port,
-      client: config.client,
-      decisioningMethod: config.decisioningMethod,
-      artifact: config.artifact.replace(/[?#].*$/, ""),
-      upstream: describeUpstream(config.upstream),
-      bodyLimit: config.bodyLimit,
-    },
-    "listening",
-  );
-  if (config.upstream === "off") {
-    logger.info(
-      "upstream is off: remote decisions fail and notifications are not delivered (counted as failed)",
-    );
-  }
+  logListening(logger, config, url, port);
   return { app, client, metrics, logger, config, admin, url, port, close: shutdown };
 }

@@ -1,7 +1,7 @@
 import { cloneJson, invalid, type JsonValue } from "./json";
 
 /**
- * An audience: a json-logic condition over the on-device context (spec §5.1) plus the numeric id
+ * An audience: a json-logic condition over the rule context (docs/target-behaviour.md#rule-context) plus the numeric id
  * Target lists in `meta["audience.ids"]`. Helpers leave `id` unset; the builder then assigns ids
  * deterministically (one id per distinct condition). Use {@link defineAudience} to pin an id.
  */
@@ -18,7 +18,7 @@ export type Instant = Date | number | string;
 
 const BROWSERS: readonly string[] = ["chrome", "firefox", "safari", "mobile safari", "edge", "ie", "unknown"];
 const DAYS: readonly string[] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
-// The engine lower-cases only these platform names and keeps every other value verbatim (spec §5.1).
+// The engine lower-cases only these platform names and keeps every other value verbatim.
 const PLATFORMS: Record<string, string> = {
   windows: "windows",
   mac: "mac",

@@ -32,7 +32,7 @@ export function assignAudienceIds(activities: readonly PlannedActivity[]): (a: A
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
-/** Target's A/B ranges: first `0 <= a <= C1`, then `C(i-1) < a <= Ci`, the last closed at 100 (spec §5.3). */
+/** Target's A/B ranges: first `0 <= a <= C1`, then `C(i-1) < a <= Ci`, the last closed at 100 (docs/target-behaviour.md#allocation). */
 export function allocationRanges(weights: readonly number[]): JsonValue[] {
   const a = { var: "allocation" };
   let previous = 0;

@@ -120,6 +120,37 @@ export interface PlanInput {
   experiences: readonly AbExperienceSpec[];
 }
 
+/** Validates one experience of an activity and copies it (`vecMode`: it is given as VEC actions). */
+function planExperience(
+  where: string,
+  e: AbExperienceSpec,
+  index: number,
+  ctx: { placement: PlanInput["placement"]; split: number[] | undefined; seenIds: Set<number> },
+): PlannedExperience & { vecMode: boolean } {
+  if (!e || typeof e !== "object") invalid(where, `experiences[${index}] must be an object`);
+  const ew = `${where} experience "${String(e.name)}"`;
+  const experienceName = name(ew, "name", e.name);
+  const experienceId = e.id === undefined ? index : nonNegativeInt(ew, "id", e.id);
+  if (ctx.seenIds.has(experienceId)) invalid(where, `duplicate experience id ${experienceId}`);
+  ctx.seenIds.add(experienceId);
+  const c = content(ew, e, ctx.placement !== "mbox");
+  if (ctx.placement === "view" && c.option) invalid(ew, "view experiences are VEC: use actions");
+  const offer: { id?: number; name?: string } = {};
+  if (e.offer?.id !== undefined) offer.id = nonNegativeInt(ew, "offer.id", e.offer.id);
+  if (e.offer?.name !== undefined) offer.name = name(ew, "offer.name", e.offer.name);
+  return {
+    id: experienceId,
+    name: experienceName,
+    index,
+    weight: ctx.split?.[index],
+    audiences: audienceList(ew, e.audience),
+    option: c.option,
+    actions: c.actions ?? [],
+    offer,
+    vecMode: c.actions !== undefined,
+  };
+}
+
 /** Validates an activity spec and copies it into a {@link PlannedActivity}. Throws ODE_ERR_INVALID_OPTION. */
 export function planActivity(method: string, input: PlanInput): PlannedActivity {
   const spec = input.base;
@@ -143,32 +174,8 @@ export function planActivity(method: string, input: PlanInput): PlannedActivity 
   if (type === "xt" && anyWeight) invalid(where, "XT experiences take audiences, not weights");
   const split = type === "ab" ? weights(where, experiences) : undefined;
 
-  const vecAllowed = input.placement !== "mbox";
   const seenIds = new Set<number>();
-  const planned = experiences.map((e, index): PlannedExperience & { vecMode: boolean } => {
-    if (!e || typeof e !== "object") invalid(where, `experiences[${index}] must be an object`);
-    const ew = `${where} experience "${String(e.name)}"`;
-    const experienceName = name(ew, "name", e.name);
-    const experienceId = e.id === undefined ? index : nonNegativeInt(ew, "id", e.id);
-    if (seenIds.has(experienceId)) invalid(where, `duplicate experience id ${experienceId}`);
-    seenIds.add(experienceId);
-    const c = content(ew, e, vecAllowed);
-    if (input.placement === "view" && c.option) invalid(ew, "view experiences are VEC: use actions");
-    const offer: { id?: number; name?: string } = {};
-    if (e.offer?.id !== undefined) offer.id = nonNegativeInt(ew, "offer.id", e.offer.id);
-    if (e.offer?.name !== undefined) offer.name = name(ew, "offer.name", e.offer.name);
-    return {
-      id: experienceId,
-      name: experienceName,
-      index,
-      weight: split?.[index],
-      audiences: audienceList(ew, e.audience),
-      option: c.option,
-      actions: c.actions ?? [],
-      offer,
-      vecMode: c.actions !== undefined,
-    };
-  });
+  const planned = experiences.map((e, index) => planExperience(where, e, index, { placement: input.placement, split, seenIds }));
 
   const vec = input.placement === "view" || planned.some((e) => e.vecMode);
   if (vec && planned.some((e) => e.option)) invalid(where, "do not mix actions (VEC) with json/html experiences in one activity");

@@ -5,7 +5,7 @@ import { createReferenceClient } from "../support/reference";
 import { loadArtifact } from "../support/shared";
 
 /**
- * The IP→geo path (spec §7) against the reference: a request that carries only an ipAddress is
+ * The IP→geo path (docs/target-behaviour.md#geo) against the reference: a request that carries only an ipAddress is
  * resolved through `GET https://assets.adobetarget.com/v1/geo` (served here by the fake fetchApi,
  * and by a patched global fetch for the reference, which ignores fetchApi for geo), then decided.
  */

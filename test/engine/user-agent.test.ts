@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseUserAgent } from "../../src/engine/user-agent";
 
 /**
- * Expected values follow Target's rules (spec §5.1) and were checked against the reference SDK
+ * Expected values follow Target's rules (docs/target-behaviour.md#rule-context) and were checked against the reference SDK
  * when written; test/engine/context.test.ts keeps comparing random user agents with the reference.
  */
 // prettier-ignore

@@ -8,13 +8,13 @@ import { compileArtifact, type CompiledArtifact, type CompiledRule } from "../..
 import { computeAllocation, visitorIdForAllocation } from "../../engine/allocation";
 import { isTruthy } from "../../engine/conditions";
 import { createBaseContext, createRuleContext, type BaseContext } from "../../engine/context";
-import { validateDecisionRequest } from "../../engine/decide";
+import { prepareDecisionRequest } from "../../engine/decide";
 import type { DeliveryRequest, VisitorId } from "../../protocol/delivery";
 import { randomId } from "../../platform/ids";
 import { envValue, EXIT_OK, flag, str, strList, UsageError, type Command } from "../args";
 import { json, loadArtifact, writeOutput } from "../io";
 import { parseNow } from "./decide";
-import { ARTIFACT_OPTIONS, artifactIdentity } from "./common";
+import { ARTIFACT_OPTIONS, ARTIFACT_SOURCE_OPTION, artifactIdentity } from "./common";
 
 const ID_TYPES = ["tntId", "marketingCloudVisitorId", "thirdPartyId"] as const;
 type IdType = (typeof ID_TYPES)[number];
@@ -74,7 +74,7 @@ export function allocateVisitor(input: AllocateInput): {
     context: { channel: "web" },
     ...(input.propertyToken ? { property: { token: input.propertyToken } } : {}),
   };
-  const validated = validateDecisionRequest(request, undefined, randomId);
+  const validated = prepareDecisionRequest(request, undefined, randomId);
   const allocationId = visitorIdForAllocation(validated.id, randomId);
   const base: BaseContext = createBaseContext(validated, input.now);
   const activities = new Map<unknown, ActivityAllocation>();
@@ -142,12 +142,7 @@ export const allocateCommand: Command = {
   minPositionals: 1,
   maxPositionals: 1,
   options: {
-    artifact: {
-      type: "string",
-      short: "a",
-      value: "FILE|URL|-",
-      help: "the artifact (rules.json or rules.bin); required",
-    },
+    artifact: ARTIFACT_SOURCE_OPTION,
     mbox: { type: "string", short: "m", multiple: true, value: "NAME", help: "only this mbox" },
     view: { type: "string", multiple: true, value: "NAME", help: "only this view" },
     "id-type": {

@@ -1,7 +1,15 @@
 /** Options and helpers shared by the commands that read an artifact. */
 import type { Artifact } from "../../artifact/schema";
 import { DecisioningError } from "../../errors";
-import type { OptionTable } from "../args";
+import type { OptionSpec, OptionTable } from "../args";
+
+/** `--artifact`: the artifact a local decision reads (decide, allocate). */
+export const ARTIFACT_SOURCE_OPTION: OptionSpec = {
+  type: "string",
+  short: "a",
+  value: "FILE|URL|-",
+  help: "the artifact (rules.json or rules.bin); required",
+};
 
 export const ARTIFACT_OPTIONS: OptionTable = {
   org: {

@@ -11,7 +11,7 @@ import { systemScheduler, type Scheduler } from "../../platform/scheduler";
 import { createOutboundFetch } from "../../server/outbound";
 import { envValue, EXIT_OK, flag, str, UsageError, type Command, type CliIO } from "../args";
 import { json, loadArtifact, parseJsonInput, readInput, writeOutput } from "../io";
-import { ARTIFACT_OPTIONS, artifactIdentity } from "./common";
+import { ARTIFACT_OPTIONS, ARTIFACT_SOURCE_OPTION, artifactIdentity } from "./common";
 
 /** Parses --now: epoch milliseconds or an ISO date. */
 export function parseNow(value: string | undefined): number | undefined {
@@ -45,12 +45,7 @@ export const decideCommand: Command = {
   name: "decide",
   summary: "Decide a Delivery API request on-device against an artifact and print the Delivery response.",
   options: {
-    artifact: {
-      type: "string",
-      short: "a",
-      value: "FILE|URL|-",
-      help: "the artifact (rules.json or rules.bin); required",
-    },
+    artifact: ARTIFACT_SOURCE_OPTION,
     request: {
       type: "string",
       short: "r",

@@ -76,6 +76,7 @@ function notFound(containerId: string): DecisioningError {
   });
 }
 
+// eslint-disable-next-line max-lines-per-function -- to be split into units by the offers branch
 export function createOfferRuntime(options: OfferRuntimeOptions): OfferRuntime {
   const now = options.now ?? Date.now;
   const failOpen = options.cappingFailure === "open";

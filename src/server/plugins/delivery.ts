@@ -1,0 +1,137 @@
+/**
+ * The Delivery API plugin: `POST /rest/v1/delivery` decided by a TargetClient. Notifications in the
+ * body are forwarded through the client's queue; the decision's method, remote parts and artifact
+ * version are reported in `x-odd-*` response headers.
+ */
+import type { FastifyPluginAsync, FastifyReply } from "fastify";
+import type { DecisioningMethod, GetOffersResult, TargetClient } from "../../client";
+import { DecisioningError, toDecisioningError } from "../../errors";
+import type { DeliveryRequest } from "../../protocol/delivery";
+import { DELIVERY_PATH } from "../../protocol/endpoints";
+import type { DecisionOutcome, ServiceMetrics } from "../metrics";
+
+export type DecisionClient = Pick<TargetClient, "getOffers" | "sendNotifications" | "status">;
+
+export interface DeliveryPluginOptions {
+  client: DecisionClient;
+  /** The client code and organization this service decides for (query `client`/`imsOrgId` must match). */
+  clientCode: string;
+  organizationId: string;
+  metrics: ServiceMetrics;
+}
+
+export const HEADER_METHOD = "x-odd-decisioning-method";
+export const HEADER_REMOTE_MBOXES = "x-odd-remote-mboxes";
+export const HEADER_REMOTE_VIEWS = "x-odd-remote-views";
+export const HEADER_ARTIFACT_VERSION = "x-odd-artifact-version";
+export const HEADER_REMOTE_ERROR = "x-odd-remote-error";
+const MAX_SESSION_ID_LENGTH = 128;
+const SESSION_ID_RE = /^[A-Za-z0-9._:-]+$/;
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === "object" && !Array.isArray(v);
+
+function queryString(query: unknown, key: string): string | undefined {
+  const value = isObject(query) ? query[key] : undefined;
+  if (Array.isArray(value)) return typeof value[0] === "string" ? value[0] : undefined;
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+function invalid(message: string): DecisioningError {
+  return new DecisioningError("ODE_ERR_INVALID_REQUEST", message);
+}
+
+/** A comma-separated, percent-encoded header value (mbox names may hold any character). */
+function listHeader(names: readonly string[]): string {
+  return names.map((n) => encodeURIComponent(n)).join(",");
+}
+
+function hasDecisionWork(request: Record<string, unknown>): boolean {
+  return isObject(request.execute) || isObject(request.prefetch);
+}
+
+/** Checks the query (client, imsOrgId, sessionId) and the body; returns the session id, if any. */
+function checkRequest(o: DeliveryPluginOptions, query: unknown, body: unknown): string | undefined {
+  const clientParam = queryString(query, "client");
+  if (clientParam !== undefined && clientParam !== o.clientCode) {
+    throw invalid(`Unknown client "${clientParam}"; this service decides for "${o.clientCode}"`);
+  }
+  const orgParam = queryString(query, "imsOrgId");
+  if (orgParam !== undefined && orgParam !== o.organizationId) {
+    throw invalid("imsOrgId does not match the organization this service decides for");
+  }
+  const sessionId = queryString(query, "sessionId");
+  if (sessionId !== undefined && (sessionId.length > MAX_SESSION_ID_LENGTH || !SESSION_ID_RE.test(sessionId))) {
+    throw invalid(`sessionId must be 1-${MAX_SESSION_ID_LENGTH} characters of letters, digits, ".", "_", ":" or "-"`);
+  }
+  if (!isObject(body)) throw invalid("The request body must be a JSON object (a Delivery API request)");
+  return sessionId;
+}
+
+/** Counts the decision (and its remote call) in the metrics. */
+function countDecision(metrics: ServiceMetrics, meta: GetOffersResult["meta"], seconds: number): void {
+  const outcome: DecisionOutcome = meta.remoteError ? "partial" : "ok";
+  metrics.decision(meta.decisioningMethod, outcome, seconds);
+  const wentRemote =
+    meta.decisioningMethod === "server-side" ||
+    (meta.decisioningMethod === "hybrid" && (meta.remoteMboxes.length > 0 || meta.remoteViews.length > 0));
+  if (wentRemote) metrics.remoteCall(meta.remoteError ? "error" : "ok");
+}
+
+function setDecisionHeaders(reply: FastifyReply, meta: GetOffersResult["meta"]): void {
+  reply.header(HEADER_METHOD, meta.decisioningMethod);
+  reply.header(HEADER_REMOTE_MBOXES, listHeader(meta.remoteMboxes));
+  reply.header(HEADER_REMOTE_VIEWS, listHeader(meta.remoteViews));
+  if (meta.artifact) reply.header(HEADER_ARTIFACT_VERSION, encodeURIComponent(meta.artifact.version));
+  // Hybrid: the remote part failed and only the local part is answered.
+  if (meta.remoteError) reply.header(HEADER_REMOTE_ERROR, meta.remoteError.code);
+}
+
+async function decideRequest(
+  o: DeliveryPluginOptions,
+  body: Record<string, unknown>,
+  sessionId: string | undefined,
+  reply: FastifyReply,
+) {
+  const { client, metrics } = o;
+  const { notifications, ...rest } = body;
+  const withSession = sessionId !== undefined ? { sessionId } : {};
+  // Notifications (e.g. at.js click and display events) are forwarded through the client's queue.
+  const forwarding =
+    Array.isArray(notifications) && notifications.length > 0
+      ? client.sendNotifications({ request: { ...rest, notifications } as DeliveryRequest, ...withSession })
+      : undefined;
+  if (forwarding && !hasDecisionWork(rest)) {
+    const result = await forwarding;
+    reply.header(HEADER_METHOD, "server-side");
+    return { ...result.response, status: 200, client: o.clientCode };
+  }
+  const started = performance.now();
+  let result: GetOffersResult;
+  try {
+    result = await client.getOffers({ request: rest as DeliveryRequest, ...withSession });
+  } catch (err) {
+    const error = toDecisioningError(err);
+    const method: DecisioningMethod = client.status().decisioningMethod;
+    metrics.decision(method, "error", (performance.now() - started) / 1000, error.code);
+    if (method === "server-side") metrics.remoteCall("error");
+    await forwarding?.catch(() => undefined);
+    throw error;
+  }
+  countDecision(metrics, result.meta, (performance.now() - started) / 1000);
+  if (forwarding) await forwarding;
+  setDecisionHeaders(reply, result.meta);
+  return result.response;
+}
+
+export const deliveryPlugin: FastifyPluginAsync<DeliveryPluginOptions> = async (app, o) => {
+  app.post(DELIVERY_PATH, async (request, reply) => {
+    const sessionId = checkRequest(o, request.query, request.body);
+    o.metrics.inFlight(1);
+    try {
+      return await decideRequest(o, request.body as Record<string, unknown>, sessionId, reply);
+    } finally {
+      o.metrics.inFlight(-1);
+    }
+  });
+};
