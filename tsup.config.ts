@@ -20,7 +20,35 @@ const common: Options = {
   splitting: false,
 };
 
+/**
+ * The edge entry (docs/edge.md), for Workers, Deno, edge functions and browsers: ESM on web APIs
+ * only. dist/edge keeps the dependencies as imports (for bundlers and Deno's npm support);
+ * dist/browser is one self-contained minified module for a page (`<script type="module">`).
+ */
+const EDGE_CONDITIONS = ["workerd", "edge-light", "deno", "browser", "worker"];
+const edge: Options = {
+  entry: { index: "src/edge/index.ts" },
+  format: ["esm"],
+  platform: "neutral",
+  target: "es2022",
+  splitting: false,
+  sourcemap: true,
+  esbuildOptions(options) {
+    options.conditions = EDGE_CONDITIONS;
+    options.mainFields = ["browser", "module", "main"];
+  },
+};
+
 export default defineConfig([
   { ...common, format: ["esm"], outDir: "dist/esm", clean: true },
   { ...common, format: ["cjs"], outDir: "dist/cjs", clean: true, outExtension: () => ({ js: ".cjs" }) },
+  { ...edge, dts: true, outDir: "dist/edge", clean: true },
+  {
+    ...edge,
+    entry: { "on-device-decisioning.edge": "src/edge/index.ts" },
+    outDir: "dist/browser",
+    clean: true,
+    minify: true,
+    noExternal: [/.*/],
+  },
 ]);

@@ -56,9 +56,10 @@ function decodeLoaded<T>(ctx: LoadingContext<T>, result: InternalLoadResult & { 
   }
 }
 
-function writeCache<T>(cache: ArtifactCache, decoded: { artifact: Artifact; text?: string }, record: LoadedArtifact<T>) {
+/** Queues the cache write; the returned promise (never rejected) settles once it is stored. */
+function writeCache<T>(cache: ArtifactCache, decoded: { artifact: Artifact; text?: string }, record: LoadedArtifact<T>): Promise<void> {
   const text = decoded.text ?? JSON.stringify(decoded.artifact);
-  void cache.write({ text, retrievedAt: record.retrievedAt, ...(record.etag !== undefined ? { etag: record.etag } : {}) });
+  return cache.write({ text, retrievedAt: record.retrievedAt, ...(record.etag !== undefined ? { etag: record.etag } : {}) });
 }
 
 /**
@@ -87,7 +88,11 @@ export async function loadFromSource<T>(ctx: LoadingContext<T>, signal: AbortSig
   const etag = result.privateEtag ? undefined : result.etag;
   const record = state.adopt(decoded.artifact, compiled, { source: settings.source.kind, etag, retrievedAt: opts.scheduler.now() });
   state.validator = result.etag;
-  if (settings.cache) writeCache(settings.cache, decoded, record);
+  if (settings.cache) {
+    const written = writeCache(settings.cache, decoded, record);
+    // Edge runtimes make the write part of the load, so it completes inside the request's waitUntil.
+    if (opts.awaitCacheWrites) await written;
+  }
   return () => {
     if (ctx.closed()) return;
     if (opts.logger.debugEnabled) opts.logger.debug(`artifact ${record.version} loaded from ${settings.location} (${record.source})`);

@@ -147,6 +147,7 @@ export function createArtifactManager<T>(opts: ArtifactManagerOptions<T>): Artif
     run: (signal) => loadFromSource(ctx, signal),
     onFailure: (err, retryInMs) => void report(err, retryInMs),
     onTick: () => checkStale(scheduler.now()),
+    retryUntilLoaded: opts.retryUntilLoaded ?? true,
   });
   return {
     location: settings.location,

@@ -34,6 +34,8 @@ export interface PollerOptions {
   onFailure?(err: unknown, retryInMs: number | undefined): void;
   /** Called when a timer fires, before the load (freshness checks). */
   onTick?(): void;
+  /** Retry a failed first load on a timer (default true); false: only refresh() loads again. */
+  retryUntilLoaded?: boolean;
 }
 
 export interface Poller {
@@ -162,6 +164,7 @@ class PollingLoop implements Poller {
   #onFailure(err: unknown): number | undefined {
     const { intervalMs } = this.opts;
     if (this.#closed || (this.#loaded && intervalMs === 0)) return undefined;
+    if (!this.#loaded && this.opts.retryUntilLoaded === false) return undefined;
     const delay = failureDelay(err, this.opts.backoff, this.#loaded, intervalMs);
     this.#schedule(delay);
     return delay;

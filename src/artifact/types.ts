@@ -56,6 +56,16 @@ export interface ArtifactManagerOptions<T> {
   /** Watch a file location (or a custom source with watch()) for changes. Default false. */
   watchFile?: boolean;
   fetch: FetchLike;
+  /**
+   * Retry a failed first load on a timer until it succeeds (default true). Edge runtimes pass false:
+   * nothing may run between requests, the next refresh() (made by a request) tries again.
+   */
+  retryUntilLoaded?: boolean;
+  /**
+   * A load resolves only once its cache write is stored (default false: the write runs behind).
+   * Edge runtimes pass true, so the write is part of the work handed to waitUntil.
+   */
+  awaitCacheWrites?: boolean;
   scheduler: Scheduler;
   logger: SafeLogger;
   /** Reads file locations (path or file:// URL); absent on runtimes without a filesystem. */

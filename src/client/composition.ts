@@ -6,7 +6,7 @@
 import { createArtifactManager } from "../artifact/manager";
 import { compileArtifact, type CompiledArtifact } from "../engine/compile";
 import { createSafeLogger, type SafeLogger } from "../logger";
-import { performanceNow } from "../platform/defaults";
+import { performanceNow } from "../platform/clock";
 import { systemScheduler, type Scheduler } from "../platform/scheduler";
 import type { Geo, TelemetryEntry } from "../protocol/delivery";
 import { createDeliveryClient } from "../remote/delivery-client";
@@ -42,6 +42,7 @@ export function createRuntime(input: ClientOptions, platform: ClientPlatform): C
     scheduler,
     fetch: http.fetch,
     closeFetch: http.close,
+    backgroundWork: platform.backgroundWork !== false,
     telemetry,
     delivery: createDeliveryClient({
       ...common,
@@ -113,6 +114,8 @@ function createManager(o: ResolvedOptions, ports: ManagerPorts) {
     fetch: ports.fetch,
     fileSource: ports.platform.fileSource,
     directoryStorage: ports.platform.directoryStorage,
+    retryUntilLoaded: ports.platform.backgroundWork !== false,
+    awaitCacheWrites: ports.platform.backgroundWork === false,
     scheduler: ports.scheduler,
     logger: ports.logger,
     compile: compileArtifact,
@@ -124,7 +127,8 @@ function createManager(o: ResolvedOptions, ports: ManagerPorts) {
 
 /**
  * Starts the client: an on-device or hybrid client starts loading its artifact (and, with no
- * location hint configured, asks the edge for one through `pingLocationHint`); a server-side client
+ * location hint configured and background work allowed, asks the edge for one through
+ * `pingLocationHint`); a server-side client
  * signals readiness on the next turn of the event loop.
  */
 export function startRuntime(runtime: ClientRuntime, pingLocationHint: () => void): void {
@@ -142,7 +146,7 @@ export function startRuntime(runtime: ClientRuntime, pingLocationHint: () => voi
     events.emit("clientReady");
   });
   manager.start();
-  if (!runtime.options.targetLocationHint) pingLocationHint();
+  if (!runtime.options.targetLocationHint && runtime.backgroundWork) pingLocationHint();
 }
 
 /**

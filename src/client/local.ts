@@ -6,7 +6,7 @@ import type { LoadedArtifact } from "../artifact/types";
 import type { CompiledArtifact } from "../engine/compile";
 import { decide, prepareDecisionRequest } from "../engine/decide";
 import type { RemoteDependency } from "../engine/remote-dependency";
-import { performanceNow } from "../platform/defaults";
+import { performanceNow } from "../platform/clock";
 import { randomId } from "../platform/ids";
 import type { DeliveryRequest, DeliveryResponse, Geo } from "../protocol/delivery";
 import { telemetryEntryFor } from "../protocol/telemetry";

@@ -12,7 +12,7 @@ import type { LoadedArtifact } from "../artifact/types";
 import type { CompiledArtifact } from "../engine/compile";
 import { remoteDependency, type RemoteDependency } from "../engine/remote-dependency";
 import { DecisioningError, toDecisioningError } from "../errors";
-import { performanceNow } from "../platform/defaults";
+import { performanceNow } from "../platform/clock";
 import type { DeliveryRequest, DeliveryResponse, Geo } from "../protocol/delivery";
 import { createCallContext, normalizeCallRequest, type CallContext } from "./call-context";
 import type { GetOffersOptions } from "./call-options";

@@ -6,6 +6,7 @@
 import type { ArtifactCacheStorage } from "../artifact/cache";
 import type { BuiltInSource, FileSourceOptions } from "../artifact/source";
 import type { FetchLike } from "../platform/http";
+import { createWebFetch } from "../platform/web";
 
 export interface ClientPlatform {
   /** The HTTP stack used when the caller passes no `fetchApi`; `close` releases its sockets. */
@@ -14,9 +15,14 @@ export interface ClientPlatform {
   fileSource?: (options: FileSourceOptions) => BuiltInSource;
   /** Storage for an `artifactCache` directory; absent where there is no filesystem. */
   directoryStorage?: (dir: string) => ArtifactCacheStorage;
+  /**
+   * false: nothing runs between calls — no failed first load retried on a timer, no location-hint
+   * request at start, cache writes part of the load (edge isolates, see src/edge). Default true.
+   */
+  backgroundWork?: boolean;
 }
 
-/** Any runtime with a WHATWG `fetch` (edge workers, Deno, browsers): no filesystem. */
+/** Any runtime with a WHATWG `fetch` (edge workers, Deno, browsers): no filesystem; redirects not followed. */
 export const webPlatform: ClientPlatform = {
-  createFetch: () => ({ fetch: ((url, init) => globalThis.fetch(url, init)) as FetchLike }),
+  createFetch: createWebFetch,
 };

@@ -2,7 +2,7 @@
  * The client's calls to the Delivery API: a decision (pending telemetry rides along, and the call
  * is itself recorded) and a batch of notifications from the queue.
  */
-import { performanceNow } from "../platform/defaults";
+import { performanceNow } from "../platform/clock";
 import { randomId } from "../platform/ids";
 import { clusterFromTntId } from "../protocol/cookies";
 import type { DeliveryRequest, DeliveryResponse } from "../protocol/delivery";

@@ -22,6 +22,8 @@ export interface ClientRuntime {
   readonly fetch: FetchLike;
   /** Releases the default HTTP pool; undefined when the caller supplied `fetchApi`. */
   readonly closeFetch: (() => Promise<void>) | undefined;
+  /** false on edge runtimes: no timers or requests outside calls (see ClientPlatform). */
+  readonly backgroundWork: boolean;
   readonly telemetry: TelemetryStore;
   readonly delivery: DeliveryClient;
   readonly geo: GeoResolver;

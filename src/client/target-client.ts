@@ -101,6 +101,16 @@ export class TargetClient {
     };
   }
 
+  /**
+   * Loads the artifact now (joining a load in flight) and resolves once it is in use; rejects with
+   * the load's error. With polling off this is how an artifact is refreshed.
+   */
+  refreshArtifact(): Promise<void> {
+    const rt = this.#rt;
+    if (rt.state.closing) return Promise.reject(new DecisioningError("ODE_ERR_CLOSED", "The client is closed"));
+    return rt.manager ? rt.manager.refresh() : Promise.resolve();
+  }
+
   /** Sends every queued notification now. */
   flush(): Promise<void> {
     return this.#rt.queue.flush();

@@ -64,8 +64,3 @@ export function createDefaultFetch(): { fetch: FetchLike; close(): Promise<void>
     },
   };
 }
-
-/** A high-resolution clock for timings (ms): `performance.now()` where the runtime has it, else `Date.now()`. */
-export function performanceNow(): number {
-  return globalThis.performance ? globalThis.performance.now() : Date.now();
-}
