@@ -375,7 +375,16 @@ class NotifyTimeouts {
   add(expire: () => void, deadline: number): () => void {
     this.#pending.set(expire, deadline);
     this.#arm();
-    return () => void this.#pending.delete(expire);
+    return () => {
+      this.#pending.delete(expire);
+      // No send left to time out: no timer may outlive the work (edge runtimes, process exit).
+      if (this.#pending.size === 0) this.#disarm();
+    };
+  }
+
+  #disarm(): void {
+    this.#timer?.cancel();
+    this.#timer = undefined;
   }
 
   #arm(): void {
