@@ -72,13 +72,28 @@ function checkRequest(o: DeliveryPluginOptions, query: unknown, body: unknown): 
   return sessionId;
 }
 
+/**
+ * How long a decision waits for its request's notifications to be forwarded. The service's queue
+ * keeps them until they are delivered (it never drops them), so while the upstream is down the
+ * decision is answered after this wait with ODE_ERR_TIMEOUT in x-odd-remote-error.
+ */
+const FORWARDING_WAIT_MS = 2_000;
+
 /** How forwarding the notifications of a request with a decision ended: undefined when delivered. */
 async function failureOf(forwarding: Promise<unknown>): Promise<DecisioningError | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const waited = new Promise<DecisioningError>((resolve) => {
+    timer = setTimeout(
+      () => resolve(new DecisioningError("ODE_ERR_TIMEOUT", "The notifications are queued for delivery; the upstream has not taken them yet")),
+      FORWARDING_WAIT_MS,
+    );
+  });
   try {
-    await forwarding;
-    return undefined;
+    return await Promise.race([forwarding.then(() => undefined), waited]);
   } catch (err) {
     return toDecisioningError(err);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
