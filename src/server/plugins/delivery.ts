@@ -8,6 +8,16 @@ import type { DecisioningMethod, GetOffersResult, TargetClient } from "../../cli
 import { checkDeliveryInput } from "../../client/request-guard";
 import { DecisioningError, toDecisioningError } from "../../errors";
 import type { DeliveryRequest } from "../../protocol/delivery";
+import {
+  checkDeliveryQuery,
+  decisionHeaders,
+  hasDecisionWork,
+  HEADER_ARTIFACT_VERSION,
+  HEADER_METHOD,
+  HEADER_REMOTE_ERROR,
+  HEADER_REMOTE_MBOXES,
+  HEADER_REMOTE_VIEWS,
+} from "../../protocol/delivery-service";
 import { DELIVERY_PATH } from "../../protocol/endpoints";
 import type { DecisionOutcome, ServiceMetrics } from "../metrics";
 
@@ -21,13 +31,7 @@ export interface DeliveryPluginOptions {
   metrics: ServiceMetrics;
 }
 
-export const HEADER_METHOD = "x-odd-decisioning-method";
-export const HEADER_REMOTE_MBOXES = "x-odd-remote-mboxes";
-export const HEADER_REMOTE_VIEWS = "x-odd-remote-views";
-export const HEADER_ARTIFACT_VERSION = "x-odd-artifact-version";
-export const HEADER_REMOTE_ERROR = "x-odd-remote-error";
-const MAX_SESSION_ID_LENGTH = 128;
-const SESSION_ID_RE = /^[A-Za-z0-9._:-]+$/;
+export { HEADER_ARTIFACT_VERSION, HEADER_METHOD, HEADER_REMOTE_ERROR, HEADER_REMOTE_MBOXES, HEADER_REMOTE_VIEWS };
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === "object" && !Array.isArray(v);
@@ -38,34 +42,14 @@ function queryString(query: unknown, key: string): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
 }
 
-function invalid(message: string): DecisioningError {
-  return new DecisioningError("ODE_ERR_INVALID_REQUEST", message);
-}
-
-/** A comma-separated, percent-encoded header value (mbox names may hold any character). */
-function listHeader(names: readonly string[]): string {
-  return names.map((n) => encodeURIComponent(n)).join(",");
-}
-
-function hasDecisionWork(request: Record<string, unknown>): boolean {
-  return isObject(request.execute) || isObject(request.prefetch);
-}
-
 /** Checks the query (client, imsOrgId, sessionId) and the body; returns the session id, if any. */
 function checkRequest(o: DeliveryPluginOptions, query: unknown, body: unknown): string | undefined {
-  const clientParam = queryString(query, "client");
-  if (clientParam !== undefined && clientParam !== o.clientCode) {
-    throw invalid(`Unknown client "${clientParam}"; this service decides for "${o.clientCode}"`);
-  }
-  const orgParam = queryString(query, "imsOrgId");
-  if (orgParam !== undefined && orgParam !== o.organizationId) {
-    throw invalid("imsOrgId does not match the organization this service decides for");
-  }
-  const sessionId = queryString(query, "sessionId");
-  if (sessionId !== undefined && (sessionId.length > MAX_SESSION_ID_LENGTH || !SESSION_ID_RE.test(sessionId))) {
-    throw invalid(`sessionId must be 1-${MAX_SESSION_ID_LENGTH} characters of letters, digits, ".", "_", ":" or "-"`);
-  }
-  if (!isObject(body)) throw invalid("The request body must be a JSON object (a Delivery API request)");
+  const sessionId = checkDeliveryQuery(
+    { client: queryString(query, "client"), imsOrgId: queryString(query, "imsOrgId"), sessionId: queryString(query, "sessionId") },
+    o,
+  );
+  if (!isObject(body))
+    throw new DecisioningError("ODE_ERR_INVALID_REQUEST", "The request body must be a JSON object (a Delivery API request)");
   // The whole body (decision part and notifications) is checked before any work: a bad
   // notification must not be answered 400 after the decision's impressions were queued.
   checkDeliveryInput({ request: body, ...(sessionId !== undefined ? { sessionId } : {}) });
@@ -108,15 +92,10 @@ function countDecision(metrics: ServiceMetrics, meta: GetOffersResult["meta"], s
 }
 
 function setDecisionHeaders(reply: FastifyReply, meta: GetOffersResult["meta"], forwardingError?: DecisioningError): void {
-  reply.header(HEADER_METHOD, meta.decisioningMethod);
-  reply.header(HEADER_REMOTE_MBOXES, listHeader(meta.remoteMboxes));
-  reply.header(HEADER_REMOTE_VIEWS, listHeader(meta.remoteViews));
-  if (meta.artifact) reply.header(HEADER_ARTIFACT_VERSION, encodeURIComponent(meta.artifact.version));
-  // The remote part (hybrid remote items, or forwarding the notifications) failed: the decision
-  // is answered anyway. Its impressions are queued already; a 502 would make the caller retry
-  // and count them twice.
-  const remoteError = meta.remoteError?.code ?? forwardingError?.code;
-  if (remoteError) reply.header(HEADER_REMOTE_ERROR, remoteError);
+  reply.headers(decisionHeaders(meta));
+  // Forwarding the request's notifications failed: the decision is answered anyway. Its
+  // impressions are queued already; a 502 would make the caller retry and count them twice.
+  if (!meta.remoteError && forwardingError) reply.header(HEADER_REMOTE_ERROR, forwardingError.code);
 }
 
 async function decideRequest(
