@@ -6,7 +6,7 @@
  * that each one's display notification reached the stand-in exactly once.
  *
  *   node --import tsx bench/service/load.ts --url http://127.0.0.1:8080 --duration 10
- *        [--warmup 3] [--connections 16] [--prefix v-] [--answered /tmp/answered.txt]
+ *        [--warmup 3] [--connections 16] [--prefix v-] [--answered answered.txt]
  *
  * Prints one JSON line: requests, req/s, latency percentiles (ms), errors by kind, status codes.
  */

@@ -56,7 +56,7 @@ describe("resolveArtifactFormat", () => {
   it("derives bin from a case-insensitive .bin suffix, ignoring query and fragment", () => {
     expect(resolveArtifactFormat(undefined, "https://x/rules.BIN")).toBe("bin");
     expect(resolveArtifactFormat(undefined, "https://x/rules.bin?v=2#f")).toBe("bin");
-    expect(resolveArtifactFormat(undefined, "/tmp/rules.json")).toBe("json");
+    expect(resolveArtifactFormat(undefined, "./artifacts/rules.json")).toBe("json");
     expect(resolveArtifactFormat(undefined, ".bin")).toBe("json");
   });
 });
@@ -65,8 +65,8 @@ describe("locationKind", () => {
   it("tells HTTP from files and rejects other schemes", () => {
     expect(locationKind("https://x/rules.json")).toBe("http");
     expect(locationKind("HTTP://x/rules.json")).toBe("http");
-    expect(locationKind("file:///tmp/rules.json")).toBe("file");
-    expect(locationKind("/tmp/rules.json")).toBe("file");
+    expect(locationKind(`file://${process.cwd()}/rules.json`)).toBe("file");
+    expect(locationKind(`${process.cwd()}/rules.json`)).toBe("file");
     expect(locationKind("rules.json")).toBe("file");
     expect(() => locationKind("s3://bucket/rules.json")).toThrow(DecisioningError);
   });

@@ -1,3 +1,4 @@
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
 import { openDatabase, parseStoreUrl, type Database, type MigrationSet } from "../../src/storage";
@@ -25,7 +26,8 @@ const notes: MigrationSet = {
 
 describe("store URLs", () => {
   it("parses sqlite files, memory and postgres schemas", () => {
-    expect(parseStoreUrl("sqlite:/tmp/x/odd.db")).toEqual({ kind: "sqlite", file: "/tmp/x/odd.db" });
+    const absolute = path.resolve("x", "odd.db");
+    expect(parseStoreUrl(`sqlite:${absolute}`)).toEqual({ kind: "sqlite", file: absolute });
     expect(parseStoreUrl("sqlite:rel.db", "/base")).toEqual({ kind: "sqlite", file: "/base/rel.db" });
     expect(parseStoreUrl("sqlite::memory:")).toEqual({ kind: "sqlite", file: ":memory:" });
     expect(parseStoreUrl("memory:")).toEqual({ kind: "sqlite", file: ":memory:" });
