@@ -50,6 +50,27 @@ export function counter(
   return new Counter({ name, help, labelNames: [...labelNames], registers: [registry] });
 }
 
+type Aggregator = "sum" | "max" | "min";
+
+/** A gauge set from `value()` at scrape time. */
+function valueGauge(
+  registers: Registry[],
+  name: string,
+  help: string,
+  value: () => number,
+  aggregator: Aggregator = "sum",
+): void {
+  new Gauge({
+    name,
+    help,
+    registers,
+    aggregator,
+    collect() {
+      this.set(value());
+    },
+  });
+}
+
 /** Gauges and counters whose values are read from the client's status at scrape time. */
 function statusMetrics(registry: Registry, client: StatusSource, now: () => number): void {
   let status: ClientStatus | undefined;
@@ -62,24 +83,20 @@ function statusMetrics(registry: Registry, client: StatusSource, now: () => numb
     return status;
   };
   const registers = [registry];
-  new Gauge({
-    name: "odd_artifact_loaded",
-    help: "1 when a decisioning artifact is loaded, else 0.",
+  valueGauge(
     registers,
-    aggregator: "min",
-    collect() {
-      this.set(read().artifact ? 1 : 0);
-    },
-  });
-  new Gauge({
-    name: "odd_artifact_fresh",
-    help: "1 when the artifact is within maximumArtifactAge (or no limit is set).",
+    "odd_artifact_loaded",
+    "1 when a decisioning artifact is loaded, else 0.",
+    () => (read().artifact ? 1 : 0),
+    "min",
+  );
+  valueGauge(
     registers,
-    aggregator: "min",
-    collect() {
-      this.set(read().fresh ? 1 : 0);
-    },
-  });
+    "odd_artifact_fresh",
+    "1 when the artifact is within maximumArtifactAge (or no limit is set).",
+    () => (read().fresh ? 1 : 0),
+    "min",
+  );
   new Gauge({
     name: "odd_artifact_age_seconds",
     help: "Seconds since the artifact in use was retrieved or confirmed.",
@@ -104,22 +121,15 @@ function statusMetrics(registry: Registry, client: StatusSource, now: () => numb
     },
   });
   notificationMetrics(registers, read);
-  new Gauge({
-    name: "odd_process_heap_used_bytes",
-    help: "V8 heap in use.",
+  valueGauge(
     registers,
-    collect() {
-      this.set(process.memoryUsage().heapUsed);
-    },
-  });
-  new Gauge({
-    name: "odd_process_resident_memory_bytes",
-    help: "Resident set size.",
-    registers,
-    collect() {
-      this.set(process.memoryUsage.rss());
-    },
-  });
+    "odd_process_heap_used_bytes",
+    "V8 heap in use.",
+    () => process.memoryUsage().heapUsed,
+  );
+  valueGauge(registers, "odd_process_resident_memory_bytes", "Resident set size.", () =>
+    process.memoryUsage.rss(),
+  );
 }
 
 function notificationMetrics(registers: Registry[], read: () => ClientStatus): void {
@@ -165,17 +175,8 @@ function notificationMetrics(registers: Registry[], read: () => ClientStatus): v
     name: string,
     help: string,
     value: (s: ClientStatus) => number,
-    aggregator: "sum" | "max" = "sum",
-  ) =>
-    new Gauge({
-      name,
-      help,
-      registers,
-      aggregator,
-      collect() {
-        this.set(value(read()));
-      },
-    });
+    aggregator: Aggregator = "sum",
+  ) => valueGauge(registers, name, help, () => value(read()), aggregator);
   gauge("odd_notifications_queued", "Notifications waiting to be sent.", (s) => s.notifications.queued);
   gauge(
     "odd_notifications_queued_bytes",
@@ -230,81 +231,54 @@ export function serveClusterMetrics(): void {
 /** Decision, remote-call, outbound, artifact-event and HTTP series (updated by handlers and events). */
 function requestMetrics(registry: Registry) {
   const registers = [registry];
-  const decisions = new Counter({
-    name: "odd_decisions_total",
-    help: "Delivery requests decided, by decisioning method and outcome.",
-    labelNames: ["method", "outcome"],
-    registers,
-  });
-  const decisionErrors = new Counter({
-    name: "odd_decision_errors_total",
-    help: "Delivery requests that failed, by error code.",
-    labelNames: ["code"],
-    registers,
-  });
-  const latency = new Histogram({
-    name: "odd_decision_duration_seconds",
-    help: "Time to decide one Delivery request (getOffers), by decisioning method.",
-    labelNames: ["method"],
-    buckets: [...DECISION_BUCKETS],
-    registers,
-  });
-  const remote = new Counter({
-    name: "odd_remote_calls_total",
-    help: "Decisions that needed the upstream Delivery API (server-side or the remote part of hybrid), by outcome.",
-    labelNames: ["outcome"],
-    registers,
-  });
-  const outbound = new Counter({
-    name: "odd_outbound_requests_total",
-    help: "HTTP requests made by the service (Delivery API, artifact, geo), by endpoint and outcome (status class or error).",
-    labelNames: ["endpoint", "outcome"],
-    registers,
-  });
-  const downloads = new Counter({
-    name: "odd_artifact_downloads_total",
-    help: "Artifact loads, by outcome.",
-    labelNames: ["outcome"],
-    registers,
-  });
-  const updates = new Counter({
-    name: "odd_artifact_updates_total",
-    help: "Times a new artifact replaced the one in use.",
-    registers,
-  });
-  const stale = new Counter({
-    name: "odd_artifact_stale_total",
-    help: "Times the artifact was reported older than maximumArtifactAge.",
-    registers,
-  });
-  const notificationErrors = new Counter({
-    name: "odd_notification_errors_total",
-    help: "sendNotificationError events (a notification batch given up on).",
-    registers,
-  });
-  const http = new Counter({
-    name: "odd_http_requests_total",
-    help: "HTTP requests served, by route, method and status code.",
-    labelNames: ["route", "method", "status"],
-    registers,
-  });
-  const httpInFlight = new Gauge({
-    name: "odd_delivery_requests_in_flight",
-    help: "Delivery API requests being decided.",
-    registers,
-  });
+  const series = (name: string, help: string, labelNames: readonly string[] = []) =>
+    counter(registry, name, help, labelNames);
   return {
-    decisions,
-    decisionErrors,
-    latency,
-    remote,
-    outbound,
-    downloads,
-    updates,
-    stale,
-    notificationErrors,
-    http,
-    httpInFlight,
+    decisions: series(
+      "odd_decisions_total",
+      "Delivery requests decided, by decisioning method and outcome.",
+      ["method", "outcome"],
+    ),
+    decisionErrors: series("odd_decision_errors_total", "Delivery requests that failed, by error code.", [
+      "code",
+    ]),
+    latency: new Histogram({
+      name: "odd_decision_duration_seconds",
+      help: "Time to decide one Delivery request (getOffers), by decisioning method.",
+      labelNames: ["method"],
+      buckets: [...DECISION_BUCKETS],
+      registers,
+    }),
+    remote: series(
+      "odd_remote_calls_total",
+      "Decisions that needed the upstream Delivery API (server-side or the remote part of hybrid), by outcome.",
+      ["outcome"],
+    ),
+    outbound: series(
+      "odd_outbound_requests_total",
+      "HTTP requests made by the service (Delivery API, artifact, geo), by endpoint and outcome (status class or error).",
+      ["endpoint", "outcome"],
+    ),
+    downloads: series("odd_artifact_downloads_total", "Artifact loads, by outcome.", ["outcome"]),
+    updates: series("odd_artifact_updates_total", "Times a new artifact replaced the one in use."),
+    stale: series(
+      "odd_artifact_stale_total",
+      "Times the artifact was reported older than maximumArtifactAge.",
+    ),
+    notificationErrors: series(
+      "odd_notification_errors_total",
+      "sendNotificationError events (a notification batch given up on).",
+    ),
+    http: series("odd_http_requests_total", "HTTP requests served, by route, method and status code.", [
+      "route",
+      "method",
+      "status",
+    ]),
+    httpInFlight: new Gauge({
+      name: "odd_delivery_requests_in_flight",
+      help: "Delivery API requests being decided.",
+      registers,
+    }),
   };
 }
 
