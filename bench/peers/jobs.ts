@@ -21,6 +21,16 @@ export const UA_LOCATION = "peers-ua";
 export const URL_MARK = "/products/";
 export const CHROME_MARK = "Chrome/";
 
+/** What each location targets: the visit attribute that must contain a mark (none for the A/B test). */
+export const LOCATION_AUDIENCES: Record<
+  string,
+  { attribute: "url" | "userAgent"; mark: string } | undefined
+> = {
+  [AB_LOCATION]: undefined,
+  [URL_LOCATION]: { attribute: "url", mark: URL_MARK },
+  [UA_LOCATION]: { attribute: "userAgent", mark: CHROME_MARK },
+};
+
 export const JOB_LOCATIONS: Record<JobId, readonly string[]> = {
   a: [AB_LOCATION],
   b: [AB_LOCATION, URL_LOCATION, UA_LOCATION],

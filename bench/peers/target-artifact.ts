@@ -3,21 +3,8 @@
  * rule per experience, the split as allocation ranges, audiences as json-logic on the page URL and
  * the browser), for our getOffers and our engine entry.
  */
+import { DEFAULT_RESPONSE_TOKENS } from "../../src/artifact/schema";
 import { AB_LOCATION, UA_LOCATION, URL_LOCATION, URL_MARK } from "./jobs";
-
-const RESPONSE_TOKENS = [
-  "activity.id",
-  "activity.name",
-  "experience.id",
-  "experience.name",
-  "geo.city",
-  "geo.country",
-  "geo.state",
-  "offer.id",
-  "offer.name",
-  "option.id",
-  "option.name",
-];
 
 const SPLIT = {
   A: { and: [{ "<=": [0, { var: "allocation" }] }, { ">=": [50, { var: "allocation" }] }] },
@@ -79,7 +66,7 @@ export function peersArtifact(): Record<string, unknown> {
     meta: { generatedAt: new Date().toISOString(), environment: 4437, clientCode: "targettesting" },
     globalMbox: "target-global-mbox",
     geoTargetingEnabled: false,
-    responseTokens: RESPONSE_TOKENS,
+    responseTokens: DEFAULT_RESPONSE_TOKENS,
     remoteMboxes: [],
     remoteViews: [],
     localMboxes: locations,

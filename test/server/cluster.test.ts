@@ -7,6 +7,7 @@ import {
   SAMPLE_ARTIFACT,
   startServiceProcess,
   startUpstream,
+  stopStarted,
   type ServiceProcess,
   type UpstreamStandIn,
 } from "./support";
@@ -15,12 +16,8 @@ let service: ServiceProcess | undefined;
 let upstream: UpstreamStandIn | undefined;
 
 afterEach(async () => {
-  if (service && service.child.exitCode === null && service.child.signalCode === null) {
-    service.child.kill("SIGKILL");
-    await service.exited;
-  }
+  await stopStarted(service, upstream);
   service = undefined;
-  await upstream?.close();
   upstream = undefined;
 });
 

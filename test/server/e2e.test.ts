@@ -11,6 +11,7 @@ import {
   startServiceProcess,
   spawnLogging,
   startUpstream,
+  stopStarted,
   type ServiceProcess,
   type UpstreamStandIn,
 } from "./support";
@@ -30,12 +31,8 @@ let service: ServiceProcess | undefined;
 let upstream: UpstreamStandIn | undefined;
 
 afterEach(async () => {
-  if (service && service.child.exitCode === null && service.child.signalCode === null) {
-    service.child.kill("SIGKILL");
-    await service.exited;
-  }
+  await stopStarted(service, upstream);
   service = undefined;
-  await upstream?.close();
   upstream = undefined;
 });
 

@@ -274,3 +274,15 @@ export function postDelivery(url: string, body: unknown, query = ""): Promise<Re
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
 }
+
+/** Stops what a test started: the service (SIGKILL when it still runs) and the upstream stand-in. */
+export async function stopStarted(
+  service: ServiceProcess | undefined,
+  upstream: UpstreamStandIn | undefined,
+): Promise<void> {
+  if (service && service.child.exitCode === null && service.child.signalCode === null) {
+    service.child.kill("SIGKILL");
+    await service.exited;
+  }
+  await upstream?.close();
+}

@@ -4,23 +4,12 @@
  * the targeted ones carry a condition on the raw `url` / `userAgent` attributes.
  */
 import { GrowthBookClient } from "@growthbook/growthbook";
-import {
-  AB_LOCATION,
-  CHROME_MARK,
-  JOB_LOCATIONS,
-  UA_LOCATION,
-  URL_LOCATION,
-  URL_MARK,
-  visit,
-  type Answer,
-} from "../jobs";
+import { JOB_LOCATIONS, LOCATION_AUDIENCES, visit, type Answer } from "../jobs";
 import { packageVersion, type System } from "./types";
 
-const CONDITIONS: Record<string, Record<string, unknown> | undefined> = {
-  [AB_LOCATION]: undefined,
-  [URL_LOCATION]: { url: { $regex: URL_MARK } },
-  [UA_LOCATION]: { userAgent: { $regex: CHROME_MARK } },
-};
+const CONDITIONS: Record<string, Record<string, unknown> | undefined> = Object.fromEntries(
+  Object.entries(LOCATION_AUDIENCES).map(([name, a]) => [name, a && { [a.attribute]: { $regex: a.mark } }]),
+);
 
 function features(): Record<string, unknown> {
   const out: Record<string, unknown> = {};

@@ -4,16 +4,7 @@
  * rollout from a rule (`contains` on the raw `url` / `userAgent` attributes) and "none" otherwise.
  */
 import { init, integrations, type LDClient } from "@launchdarkly/node-server-sdk";
-import {
-  AB_LOCATION,
-  CHROME_MARK,
-  JOB_LOCATIONS,
-  UA_LOCATION,
-  URL_LOCATION,
-  URL_MARK,
-  visit,
-  type Answer,
-} from "../jobs";
+import { JOB_LOCATIONS, LOCATION_AUDIENCES, visit, type Answer } from "../jobs";
 import { packageVersion, type System } from "./types";
 
 const NONE = "none";
@@ -25,11 +16,7 @@ const SPLIT = {
     ],
   },
 };
-const TARGETING: Record<string, { attribute: string; value: string } | undefined> = {
-  [AB_LOCATION]: undefined,
-  [URL_LOCATION]: { attribute: "url", value: URL_MARK },
-  [UA_LOCATION]: { attribute: "userAgent", value: CHROME_MARK },
-};
+const TARGETING = LOCATION_AUDIENCES;
 
 function flag(key: string): Record<string, unknown> {
   const target = TARGETING[key];
@@ -46,7 +33,7 @@ function flag(key: string): Record<string, unknown> {
       ? [
           {
             id: `${key}-rule`,
-            clauses: [{ attribute: target.attribute, op: "contains", values: [target.value], negate: false }],
+            clauses: [{ attribute: target.attribute, op: "contains", values: [target.mark], negate: false }],
             ...SPLIT,
           },
         ]

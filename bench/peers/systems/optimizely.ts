@@ -9,23 +9,10 @@ import {
   createStaticProjectConfigManager,
   OptimizelyDecideOption,
 } from "@optimizely/optimizely-sdk";
-import {
-  AB_LOCATION,
-  CHROME_MARK,
-  JOB_LOCATIONS,
-  UA_LOCATION,
-  URL_LOCATION,
-  URL_MARK,
-  visit,
-  type Answer,
-} from "../jobs";
+import { JOB_LOCATIONS, LOCATION_AUDIENCES, visit, type Answer } from "../jobs";
 import { packageVersion, type System } from "./types";
 
-const AUDIENCES: Record<string, { attribute: string; value: string } | undefined> = {
-  [AB_LOCATION]: undefined,
-  [URL_LOCATION]: { attribute: "url", value: URL_MARK },
-  [UA_LOCATION]: { attribute: "userAgent", value: CHROME_MARK },
-};
+const AUDIENCES = LOCATION_AUDIENCES;
 
 function datafile(): Record<string, unknown> {
   const names = Object.keys(AUDIENCES);
@@ -41,7 +28,7 @@ function datafile(): Record<string, unknown> {
         name: audience.attribute,
         type: "custom_attribute",
         match: "substring",
-        value: audience.value,
+        value: audience.mark,
       };
       audiences.push({
         id: `${id}9`,

@@ -5,23 +5,10 @@
  */
 import { once } from "node:events";
 import { InMemStorageProvider, Unleash } from "unleash-client";
-import {
-  AB_LOCATION,
-  CHROME_MARK,
-  JOB_LOCATIONS,
-  UA_LOCATION,
-  URL_LOCATION,
-  URL_MARK,
-  visit,
-  type Answer,
-} from "../jobs";
+import { JOB_LOCATIONS, LOCATION_AUDIENCES, visit, type Answer } from "../jobs";
 import { packageVersion, type System } from "./types";
 
-const CONSTRAINTS: Record<string, { contextName: string; value: string } | undefined> = {
-  [AB_LOCATION]: undefined,
-  [URL_LOCATION]: { contextName: "url", value: URL_MARK },
-  [UA_LOCATION]: { contextName: "userAgent", value: CHROME_MARK },
-};
+const CONSTRAINTS = LOCATION_AUDIENCES;
 
 function toggle(name: string): Record<string, unknown> {
   const c = CONSTRAINTS[name];
@@ -40,9 +27,9 @@ function toggle(name: string): Record<string, unknown> {
         constraints: c
           ? [
               {
-                contextName: c.contextName,
+                contextName: c.attribute,
                 operator: "STR_CONTAINS",
-                values: [c.value],
+                values: [c.mark],
                 caseInsensitive: false,
                 inverted: false,
               },
