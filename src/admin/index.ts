@@ -7,7 +7,8 @@
 import type { FastifyInstance } from "fastify";
 import { adminPlugin, type AdminPluginOptions } from "./http";
 import { createMemoryAdminStore } from "./memory-store";
-import { openSqlAdminStore } from "./sql-store";
+import { createSqlAdminStore, openSqlAdminStore } from "./sql-store";
+import type { Database } from "../storage/database";
 import { createAdminService, type AdminService } from "./service";
 import type { AdminStore } from "./store";
 import { artifactRoutes } from "../publish/http";
@@ -56,8 +57,10 @@ export function createAdminRuntime(options: AdminRuntimeOptions = {}): AdminRunt
 }
 
 /** Opens an Admin store from a store URL: `memory:` or anything src/storage opens (sqlite:, postgres://). */
-export async function openAdminStore(url: string): Promise<AdminStore> {
-  return url === "memory:" ? createMemoryAdminStore() : openSqlAdminStore(url);
+/** The Admin store at `url` ("memory:", `sqlite:…`, `postgres://…`), or on a database the caller owns and closes. */
+export async function openAdminStore(target: string | Database): Promise<AdminStore> {
+  if (typeof target !== "string") return createSqlAdminStore(target, { ownsDatabase: false });
+  return target === "memory:" ? createMemoryAdminStore() : openSqlAdminStore(target);
 }
 
 export interface AdminRoutesOptions {
@@ -66,7 +69,11 @@ export interface AdminRoutesOptions {
 }
 
 /** Mounts the Admin API (`/{tenant}/target/…`, token) and the public artifact paths (no token). */
-export async function registerAdminRoutes(app: FastifyInstance, runtime: AdminRuntime, options: AdminRoutesOptions): Promise<void> {
+export async function registerAdminRoutes(
+  app: FastifyInstance,
+  runtime: AdminRuntime,
+  options: AdminRoutesOptions,
+): Promise<void> {
   await app.register(adminPlugin, {
     service: runtime.service,
     publisher: runtime.publisher,

@@ -7,7 +7,13 @@
 import { createHash } from "node:crypto";
 import { sql } from "kysely";
 import { openDatabase, type Database, type SqlTransaction } from "../storage";
-import { compareIds, type AdminStore, type AdminTransaction, type DocumentKind, type StoredDocument } from "./store";
+import {
+  compareIds,
+  type AdminStore,
+  type AdminTransaction,
+  type DocumentKind,
+  type StoredDocument,
+} from "./store";
 
 const TABLE = "admin_documents";
 
@@ -32,7 +38,11 @@ export const ADMIN_MIGRATIONS = {
 };
 
 function lockKey(schema: string | undefined, tenant: string): string {
-  return createHash("sha256").update(`admin:${schema ?? ""}:${tenant}`).digest().readBigInt64BE(0).toString();
+  return createHash("sha256")
+    .update(`admin:${schema ?? ""}:${tenant}`)
+    .digest()
+    .readBigInt64BE(0)
+    .toString();
 }
 
 function transactionOn(trx: SqlTransaction, tenant: string): AdminTransaction {
@@ -44,7 +54,9 @@ function transactionOn(trx: SqlTransaction, tenant: string): AdminTransaction {
     },
     async list(kind: DocumentKind) {
       const found = await rows().select(["id", "doc"]).where("kind", "=", kind).execute();
-      return found.sort((a, b) => compareIds(String(a.id), String(b.id))).map((r) => JSON.parse(String(r.doc)) as StoredDocument);
+      return found
+        .sort((a, b) => compareIds(String(a.id), String(b.id)))
+        .map((r) => JSON.parse(String(r.doc)) as StoredDocument);
     },
     async put(kind, id, document) {
       const doc = JSON.stringify(document);
@@ -55,27 +67,46 @@ function transactionOn(trx: SqlTransaction, tenant: string): AdminTransaction {
         .execute();
     },
     async remove(kind, id) {
-      const result = await trx.deleteFrom(TABLE).where("tenant", "=", tenant).where("kind", "=", kind).where("id", "=", id).executeTakeFirst();
+      const result = await trx
+        .deleteFrom(TABLE)
+        .where("tenant", "=", tenant)
+        .where("kind", "=", kind)
+        .where("id", "=", id)
+        .executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
     },
   };
 }
 
-/** An Admin store on an open database (migrated here); closing the store closes the database. */
-export async function createSqlAdminStore(database: Database): Promise<AdminStore> {
+/**
+ * An Admin store on an open database (migrated here). Closing the store closes the database unless
+ * `ownsDatabase` is false (the database is shared, e.g. with the repository, and closed by its owner).
+ */
+export async function createSqlAdminStore(
+  database: Database,
+  { ownsDatabase = true } = {},
+): Promise<AdminStore> {
   await database.migrate(ADMIN_MIGRATIONS);
   return {
     transaction(tenant, work) {
       return database.transaction(async (trx) => {
-        if (database.dialect === "postgres") await sql`select pg_advisory_xact_lock(${lockKey(database.schema, tenant)}::bigint)`.execute(trx);
+        if (database.dialect === "postgres")
+          await sql`select pg_advisory_xact_lock(${lockKey(database.schema, tenant)}::bigint)`.execute(trx);
         return work(transactionOn(trx, tenant));
       });
     },
     async tenants() {
-      const rows = await database.db.selectFrom(TABLE).select("tenant").distinct().orderBy("tenant").execute();
+      const rows = await database.db
+        .selectFrom(TABLE)
+        .select("tenant")
+        .distinct()
+        .orderBy("tenant")
+        .execute();
       return rows.map((r) => String(r.tenant));
     },
-    close: () => database.close(),
+    close: async () => {
+      if (ownsDatabase) await database.close();
+    },
   };
 }
 

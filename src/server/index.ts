@@ -29,6 +29,7 @@ import { createOutboundFetch } from "./outbound";
 import { createConnectionDrain } from "./drain";
 import { createShutdown, notificationOptions } from "./lifecycle";
 import { mountRepository, type RepositoryMount } from "./repository-mount";
+import { openDatabase, type Database } from "../storage/database";
 
 export { buildApp, registerPlugin, type AppOptions, type DecisionClient, type ServicePlugin } from "./app";
 export { resolveServerConfig, SETTINGS, type ServerConfig, type ConfigFlags, type ConfigEnv } from "./config";
@@ -80,10 +81,29 @@ function describeUpstream(upstream: ServerConfig["upstream"]): string {
   return upstream ? upstream.origin + upstream.pathname.replace(/\/+$/, "") : "adobe-edge";
 }
 
+/**
+ * The database the repository and the Admin API share when they use the same store URL (the
+ * default: the Admin API keeps its tables next to the repository's): one SQLite connection or one
+ * PostgreSQL pool for both, closed after both stores.
+ */
+async function openSharedDatabase(options: ServiceOptions): Promise<Database | undefined> {
+  const store = options.repository?.config.store;
+  const adminStore = options.admin?.store ?? store;
+  if (store === undefined || adminStore !== store || store === "memory:") return undefined;
+  return openDatabase(store);
+}
+
 /** The Admin API runtime: its store (the repository's by default) and the publisher, all published once. */
-async function createServiceAdmin(config: ServerConfig, options: ServiceOptions, logger: PinoLogger): Promise<AdminRuntime> {
+async function createServiceAdmin(
+  config: ServerConfig,
+  options: ServiceOptions,
+  logger: PinoLogger,
+  database: Database | undefined,
+): Promise<AdminRuntime> {
   const admin = createAdminRuntime({
-    store: await openAdminStore(options.admin?.store ?? options.repository?.config.store ?? "memory:"),
+    store: await openAdminStore(
+      database ?? options.admin?.store ?? options.repository?.config.store ?? "memory:",
+    ),
     publisher: {
       logger,
       // This service's own client decodes rules.bin with its organization id.
@@ -96,7 +116,10 @@ async function createServiceAdmin(config: ServerConfig, options: ServiceOptions,
 }
 
 /** Without --artifact the service decides from what it publishes for its client (the sample until then). */
-function artifactOrigin(config: ServerConfig, admin: AdminRuntime): Pick<ClientOptions, "artifactSource" | "artifactLocation"> {
+function artifactOrigin(
+  config: ServerConfig,
+  admin: AdminRuntime,
+): Pick<ClientOptions, "artifactSource" | "artifactLocation"> {
   if (!config.artifactIsSample) return { artifactLocation: config.artifact };
   const artifactSource = createPublishedArtifactSource({
     service: admin.service,
@@ -159,9 +182,7 @@ function logListening(logger: PinoLogger, config: ServerConfig, url: string, por
     "listening",
   );
   if (config.upstream === "off") {
-    logger.info(
-      "upstream is off: remote decisions fail; no notifications or telemetry are produced",
-    );
+    logger.info("upstream is off: remote decisions fail; no notifications or telemetry are produced");
   }
 }
 
@@ -174,7 +195,8 @@ export async function startService(config: ServerConfig, options: ServiceOptions
     onRequest: (endpoint, outcome) => holder.metrics?.outbound(endpoint, outcome),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
-  const admin = await createServiceAdmin(config, options, logger);
+  const database = await openSharedDatabase(options);
+  const admin = await createServiceAdmin(config, options, logger, database);
   const client = createServiceClient(config, options, logger, outbound.fetch, admin);
   const metrics = createServiceMetrics(client);
   holder.metrics = metrics;
@@ -192,15 +214,22 @@ export async function startService(config: ServerConfig, options: ServiceOptions
   });
 
   applyConnectionLimits(app.server, config, (count) =>
-    logger.warn({ refused: count, maxConnections: config.maxConnections }, "connection limit reached: connections refused"),
+    logger.warn(
+      { refused: count, maxConnections: config.maxConnections },
+      "connection limit reached: connections refused",
+    ),
   );
 
   const repository = options.repository
-    ? await mountRepository(app, options.repository, config, logger, metrics.registry).catch(async (err: unknown) => {
-        await client.close().catch(() => undefined);
-        await outbound.close().catch(() => undefined);
-        throw err;
-      })
+    ? await mountRepository(app, options.repository, config, logger, metrics.registry, database).catch(
+        async (err: unknown) => {
+          await client.close().catch(() => undefined);
+          await outbound.close().catch(() => undefined);
+          await admin.close().catch(() => undefined);
+          await database?.close().catch(() => undefined);
+          throw err;
+        },
+      )
     : undefined;
 
   const connections = createConnectionDrain(app.server);
@@ -212,6 +241,7 @@ export async function startService(config: ServerConfig, options: ServiceOptions
     stores: [
       ...(repository ? [{ name: "repository store", close: () => repository.close() }] : []),
       { name: "admin store", close: () => admin.close() },
+      ...(database ? [{ name: "shared database", close: () => database.close() }] : []),
     ],
     logger,
     timeout: config.shutdownTimeout,

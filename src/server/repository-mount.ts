@@ -10,6 +10,7 @@ import type { ServerConfig } from "./config";
 import type { PinoLogger } from "./logging";
 import { mountOffers, repositoryFeed } from "./offers-mount";
 import type { Registry } from "prom-client";
+import type { Database } from "../storage/database";
 
 export interface RepositoryMount {
   config: RepositoryConfig;
@@ -24,11 +25,13 @@ export async function mountRepository(
   server: ServerConfig,
   logger: PinoLogger,
   registry?: Registry,
+  database?: Database,
 ): Promise<{ close(): Promise<void> }> {
   assertSafeBinding(server.host, mount.auth.apiToken, mount.auth.insecureNoAuth);
   const { config } = mount;
+  // `database`: the service's connection shared with the Admin API (closed by the service, not here).
   const repository = await openRepository({
-    store: config.store,
+    ...(database ? { database } : { store: config.store }),
     schemas: config.schemas,
     deleteMode: config.deleteMode,
     deletePendingPolls: config.deletePendingPolls,
@@ -38,10 +41,20 @@ export async function mountRepository(
   await app.register(async (scope) => {
     scope.addHook("onRequest", echoRequestId);
     scope.addHook("onRequest", requireBearerToken(mount.auth.apiToken));
-    await scope.register(xcorePlugin, { prefix: config.mount, mount: config.mount, repository, bodyLimit: server.bodyLimit });
+    await scope.register(xcorePlugin, {
+      prefix: config.mount,
+      mount: config.mount,
+      repository,
+      bodyLimit: server.bodyLimit,
+    });
   });
   logger.info(
-    { store: repository.store.dialect, mount: config.mount, auth: mount.auth.apiToken ? "bearer" : "off", deleteMode: config.deleteMode },
+    {
+      store: repository.store.dialect,
+      mount: config.mount,
+      auth: mount.auth.apiToken ? "bearer" : "off",
+      deleteMode: config.deleteMode,
+    },
     "repository mounted",
   );
   const offers =
