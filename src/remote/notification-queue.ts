@@ -94,7 +94,16 @@ export function createNotificationQueue(o: NotificationQueueOptions): Notificati
     return dispatcher.waitForSealedBefore(buffer.nextSeq);
   };
   const retryUntilDelivered = settings.retry.retryUntilDelivered;
-  const closer = new QueueCloser({ scheduler, logger, buffer, dispatcher, spool, timer, retryUntilDelivered, flush });
+  const closer = new QueueCloser({
+    scheduler,
+    logger,
+    buffer,
+    dispatcher,
+    spool,
+    timer,
+    retryUntilDelivered,
+    flush,
+  });
   const q: QueueParts = { logger, telemetry: settings.telemetry, buffer, dispatcher, timer, spool, closer };
 
   if (spool.loadInto(buffer) > 0) dispatcher.kick();
@@ -115,7 +124,10 @@ export function createNotificationQueue(o: NotificationQueueOptions): Notificati
 function bufferHooks(logger: SafeLogger, limits: QueueSettings): BufferHooks {
   return {
     onUnserialisable(err) {
-      logger.warn("Notification dropped: its request cannot be serialised:", err instanceof Error ? err.message : err);
+      logger.warn(
+        "Notification dropped: its request cannot be serialised:",
+        err instanceof Error ? err.message : err,
+      );
     },
     onDropped(dropped, reason) {
       if (dropped !== 1 && dropped % DROP_WARN_EVERY !== 0) return;
@@ -155,7 +167,9 @@ function enqueueAndWait(q: QueueParts, item: NotificationQueueItem): Promise<voi
       new DecisioningError("ODE_ERR_INVALID_REQUEST", "The notification request cannot be serialised"),
     );
   }
-  const done = new Promise<void>((resolve, reject) => (group.waiters ??= new ItemWaiters()).add(resolve, reject));
+  const done = new Promise<void>((resolve, reject) =>
+    (group.waiters ??= new ItemWaiters()).add(resolve, reject),
+  );
   enqueue(q, item);
   return done;
 }

@@ -315,7 +315,11 @@ export class NotificationBuffer {
 function newGroup(key: string, item: TelemetryOnlyItem): BatchGroup {
   const parts = item.request ?? {};
   // The parts are the caller's own immutable snapshot (the client builds them per decision).
-  const request: QueuedRequestParts = { id: parts.id, context: parts.context, experienceCloud: parts.experienceCloud };
+  const request: QueuedRequestParts = {
+    id: parts.id,
+    context: parts.context,
+    experienceCloud: parts.experienceCloud,
+  };
   if (parts.property !== undefined) request.property = parts.property;
   const partsBytes = estimateBytes(request) + 2 * key.length + (item.sessionId?.length ?? 0) + GROUP_OVERHEAD;
   return {

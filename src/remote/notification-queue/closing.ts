@@ -52,7 +52,9 @@ export class QueueCloser {
     timer.stop();
     const deadline =
       options.deadline ??
-      (this.#p.retryUntilDelivered || this.#p.spool.configured ? scheduler.now() + DEFAULT_CLOSE_GRACE : undefined);
+      (this.#p.retryUntilDelivered || this.#p.spool.configured
+        ? scheduler.now() + DEFAULT_CLOSE_GRACE
+        : undefined);
     if (deadline === undefined) return (this.#closing = flush());
     const deadlineTimer = scheduler.setTimeout(() => this.abandon(), Math.max(0, deadline - scheduler.now()));
     this.#closing = flush().then(() => deadlineTimer.cancel());

@@ -129,7 +129,8 @@ export class Dispatcher {
     while (this.#source.sealedCount > 0) left.push(this.#source.takeNext()!);
     handOver(left);
     for (const batch of left) {
-      if (batch.waiters && batch.notifications.length > 0) batch.waiters.dropped += batch.notifications.length;
+      if (batch.waiters && batch.notifications.length > 0)
+        batch.waiters.dropped += batch.notifications.length;
       this.#settle(batch);
     }
     this.#wakeRetries.abort();
@@ -185,7 +186,9 @@ export class Dispatcher {
         if (!decision.retry) return this.#giveUp(batch, request, attempt + 1, err);
         this.#upstreamDown = true;
         if (this.#o.logger.debugEnabled)
-          this.#o.logger.debug(`Notification send failed (attempt ${attempt + 1}); retrying in ${decision.delay} ms`);
+          this.#o.logger.debug(
+            `Notification send failed (attempt ${attempt + 1}); retrying in ${decision.delay} ms`,
+          );
         try {
           await sleep(this.#o.scheduler, decision.delay, this.#wakeRetries.signal);
         } catch {

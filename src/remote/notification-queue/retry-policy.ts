@@ -27,7 +27,12 @@ export function isFinalError(err: unknown): boolean {
 }
 
 /** The decision after attempt number `attempt` (0 = the first send) failed with `err`. */
-export function decideRetry(policy: RetryPolicy, attempt: number, err: unknown, random: () => number): RetryDecision {
+export function decideRetry(
+  policy: RetryPolicy,
+  attempt: number,
+  err: unknown,
+  random: () => number,
+): RetryDecision {
   if (isFinalError(err)) return GIVE_UP;
   if (!policy.retryUntilDelivered && attempt >= policy.retries) return GIVE_UP;
   return { retry: true, delay: backoffDelay(policy.backoff, attempt, random) };

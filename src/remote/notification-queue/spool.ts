@@ -65,7 +65,9 @@ export class SpoolKeeper {
     const count = unsent.reduce((n, b) => n + b.notifications.length, 0);
     const spooled =
       count > 0 &&
-      this.#save(unsent.map(({ request, sessionId, notifications }) => ({ request, sessionId, notifications })));
+      this.#save(
+        unsent.map(({ request, sessionId, notifications }) => ({ request, sessionId, notifications })),
+      );
     if (spooled) this.#spooledNotifications += count;
     else this.#lostNotifications += count;
     if (count > 0) {

@@ -3,7 +3,13 @@
  * port. Re-exported by src/remote/notification-queue.ts, the module other layers import.
  */
 import type { DecisioningError } from "../../errors";
-import type { Context, DeliveryRequest, Notification, TelemetryEntry, VisitorId } from "../../protocol/delivery";
+import type {
+  Context,
+  DeliveryRequest,
+  Notification,
+  TelemetryEntry,
+  VisitorId,
+} from "../../protocol/delivery";
 import type { SafeLogger } from "../../logger";
 import type { Scheduler } from "../../platform/scheduler";
 import type { BackoffOptions } from "../../primitives/backoff";
