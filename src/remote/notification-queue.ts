@@ -52,7 +52,18 @@ export {
   DEFAULT_NOTIFICATION_CONCURRENCY,
   DEFAULT_NOTIFICATION_RETRIES,
 } from "./notification-queue/settings";
-export type * from "./notification-queue/types";
+export type {
+  NotificationQueue,
+  NotificationQueueItem,
+  NotificationQueueOptions,
+  NotificationQueueStats,
+  NotificationSpool,
+  QueueCloseOptions,
+  QueuedNotificationBatch,
+  QueuedRequestParts,
+  SpooledBatch,
+  TelemetryOnlyItem,
+} from "./notification-queue/types";
 
 /** Capacity drops are logged at the first one, then every this many. */
 const DROP_WARN_EVERY = 1000;
