@@ -40,7 +40,8 @@ const edge: Options = {
 };
 
 export default defineConfig([
-  { ...common, format: ["esm"], outDir: "dist/esm", clean: true },
+  // ESM is split into shared chunks: `odd --help` does not load the server and its drivers.
+  { ...common, format: ["esm"], outDir: "dist/esm", clean: true, splitting: true },
   { ...common, format: ["cjs"], outDir: "dist/cjs", clean: true, outExtension: () => ({ js: ".cjs" }) },
   { ...edge, dts: true, outDir: "dist/edge", clean: true },
   {
