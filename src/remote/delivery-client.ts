@@ -130,9 +130,24 @@ interface Settings {
   readonly retries: number;
   readonly backoff: BackoffPolicy;
   readonly sdkVersion: string;
+  /** The client's whole-call timeout (ms), for calls that set none. */
+  readonly timeout: number;
+  /** `&version=…`, or "" without a version. */
+  readonly versionQuery: string;
+  /** Host and URL up to the session id, per cluster: nearly every call reuses one of a few. */
+  readonly endpoints: Map<string | undefined, Endpoint>;
   /** High-resolution clock for timings. */
   readonly hrNow: () => number;
 }
+
+/** Where the calls of one cluster go: the host and the Delivery URL up to `sessionId=`. */
+interface Endpoint {
+  host: string;
+  urlPrefix: string;
+}
+
+/** Clusters whose endpoint is kept (a cluster may come from a visitor's cookie: the cache is bounded). */
+const MAX_CACHED_ENDPOINTS = 16;
 
 function resolveSettings(o: DeliveryClientOptions): Settings {
   return {
@@ -140,8 +155,23 @@ function resolveSettings(o: DeliveryClientOptions): Settings {
     retries: numberOption(o.retries, DEFAULT_DELIVERY_RETRIES, { min: 0, max: MAX_DELIVERY_RETRIES, clampMax: true, integer: true }),
     backoff: resolveBackoff(o.backoff, DELIVERY_RETRY_BACKOFF),
     sdkVersion: nonEmpty(o.sdkVersion) ? o.sdkVersion : SDK_VERSION,
+    timeout: numberOption(o.timeout, DEFAULT_DELIVERY_TIMEOUT, POSITIVE),
+    versionQuery: nonEmpty(o.version) ? `&version=${encodeURIComponent(o.version)}` : "",
+    endpoints: new Map(),
     hrNow: perf && typeof perf.now === "function" ? () => perf.now() : () => o.scheduler.now(),
   };
+}
+
+/** The endpoint of `cluster` (see {@link deliveryHost} and {@link deliveryUrl}), computed once per cluster. */
+function endpointFor(s: Settings, cluster: string | undefined): Endpoint {
+  const cached = s.endpoints.get(cluster);
+  if (cached) return cached;
+  const { o } = s;
+  const host = deliveryHost({ client: o.client, cluster, serverDomain: o.serverDomain, secure: o.secure });
+  const urlPrefix = `${host}${DELIVERY_PATH}?imsOrgId=${encodeURIComponent(o.organizationId)}&sessionId=`;
+  const endpoint = { host, urlPrefix };
+  if (s.endpoints.size < MAX_CACHED_ENDPOINTS) s.endpoints.set(cluster, endpoint);
+  return endpoint;
 }
 
 /**
@@ -190,16 +220,15 @@ function prepareCall(s: Settings, request: DeliveryRequest, call: DeliveryCallOp
   } catch (err) {
     throw new DecisioningError("ODE_ERR_INVALID_REQUEST", `The Delivery request cannot be serialised: ${messageOf(err)}`, { cause: err });
   }
-  const { o } = s;
-  const host = deliveryHost({ client: o.client, cluster: call.cluster, serverDomain: o.serverDomain, secure: o.secure });
-  const url = deliveryUrl(host, o.organizationId, call.sessionId, o.version);
+  const { host, urlPrefix } = endpointFor(s, call.cluster);
+  const url = urlPrefix + encodeURIComponent(call.sessionId) + s.versionQuery;
   const headers: Record<string, string> = {
     "Content-Type": "application/json",
     "X-EXC-SDK": SDK_NAME,
     "X-EXC-SDK-Version": s.sdkVersion,
     "X-Request-Id": randomId(),
   };
-  const timeout = numberOption(call.timeout, undefined, POSITIVE) ?? numberOption(o.timeout, DEFAULT_DELIVERY_TIMEOUT, POSITIVE);
+  const timeout = numberOption(call.timeout, undefined, POSITIVE) ?? s.timeout;
   return { body, host, url, headers, timeout };
 }
 
@@ -456,8 +485,7 @@ function notify(
 export function createDeliveryClient(o: DeliveryClientOptions): DeliveryClient {
   const settings = resolveSettings(o);
   const calls = new InFlightCalls();
-  const timeout = numberOption(o.timeout, DEFAULT_DELIVERY_TIMEOUT, POSITIVE);
-  const timeouts = new NotifyTimeouts(o.scheduler, Math.min(250, Math.max(1, Math.floor(timeout / 4))));
+  const timeouts = new NotifyTimeouts(o.scheduler, Math.min(250, Math.max(1, Math.floor(settings.timeout / 4))));
   return {
     deliver: (request, call) => deliver(settings, calls, request, call),
     notify: (request, call) => notify(settings, calls, timeouts, request, call),
