@@ -5,7 +5,7 @@
  * hint the edge cluster. The caller's request is normalised into a new Delivery request.
  */
 import type { SafeLogger } from "../logger";
-import { randomId } from "../platform/ids";
+import { randomId, randomSupplementalDataId } from "../platform/ids";
 import { clusterFromTntId, parseTargetCookie, parseVisitorCookie } from "../protocol/cookies";
 import type { CustomerId, DeliveryRequest } from "../protocol/delivery";
 import type { GetOffersOptions } from "./call-options";
@@ -75,12 +75,6 @@ export function convertCustomerIds(input: GetOffersOptions["customerIds"]): Cust
   return out.length > 0 ? out : undefined;
 }
 
-/** A new Analytics supplemental data id: two 16-hex-digit halves, upper case. */
-function supplementalDataId(): string {
-  const hex = randomId().toUpperCase();
-  return `${hex.slice(0, 16)}-${hex.slice(16, 32)}`;
-}
-
 function audienceManager(visitor: ReturnType<typeof parseVisitorCookie>) {
   const locationHint = visitor.MCAAMLH !== undefined ? parseInt(visitor.MCAAMLH, 10) : undefined;
   if (!visitor.MCMID && !visitor.MCAAMB && locationHint === undefined) return undefined;
@@ -107,7 +101,7 @@ export function normalizeCallRequest(
       deviceId: call.deviceId,
       marketingCloudVisitorId: visitor.MCMID,
       customerIds: convertCustomerIds(options.customerIds),
-      supplementalDataId: supplementalDataId(),
+      supplementalDataId: randomSupplementalDataId(),
       audienceManager: audienceManager(visitor),
       environmentId: defaults.environmentId,
       requestId: randomId(),

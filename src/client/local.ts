@@ -12,6 +12,7 @@ import type { DeliveryRequest, DeliveryResponse, Geo } from "../protocol/deliver
 import { telemetryEntryFor } from "../protocol/telemetry";
 import { notificationBatchKey, type CallContext } from "./call-context";
 import type { GetOffersOptions } from "./call-options";
+import type { QueuedRequestParts } from "../remote/notification-queue";
 import type { ClientRuntime } from "./runtime";
 
 /** The request's geo: synchronous when no IP lookup is needed (the common case). */
@@ -46,19 +47,18 @@ function queueNotifications(
   options: GetOffersOptions,
   notifications: NonNullable<DeliveryRequest["notifications"]>,
 ): void {
-  const item = {
-    request: {
-      id: validated.id,
-      context: validated.context,
-      experienceCloud: validated.experienceCloud,
-      ...(validated.property ? { property: validated.property } : {}),
-    },
-    sessionId: call.sessionId,
-    batchKey: notificationBatchKey(validated, call, options),
+  const send = notifications.length > 0 && rt.options.notificationsEnabled;
+  if (!send && !rt.options.telemetryEnabled) return;
+  const request: QueuedRequestParts = {
+    id: validated.id,
+    context: validated.context,
+    experienceCloud: validated.experienceCloud,
   };
-  if (notifications.length > 0 && rt.options.notificationsEnabled)
-    rt.queue.enqueue({ ...item, notifications });
-  else if (rt.options.telemetryEnabled) rt.queue.enqueueTelemetryOnly(item);
+  if (validated.property) request.property = validated.property;
+  const sessionId = call.sessionId;
+  const batchKey = notificationBatchKey(validated, call, options);
+  if (send) rt.queue.enqueue({ request, sessionId, batchKey, notifications });
+  else rt.queue.enqueueTelemetryOnly({ request, sessionId, batchKey });
 }
 
 /**

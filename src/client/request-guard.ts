@@ -42,8 +42,34 @@ function checkText(value: unknown, path: string): void {
   }
 }
 
-/** Depth, UTF-16 and JSON types of one data-carrying option (the request, the customer ids). */
+/**
+ * Whether `value` is certainly within the bounds: a recursive pass (at most MAX_REQUEST_DEPTH deep,
+ * so the stack is safe) that allocates nothing. It also looks at inherited enumerable keys, so it
+ * may answer false for a value the exact walk accepts, never true for one it rejects.
+ */
+function clearlyWithinBounds(value: unknown, depth: number): boolean {
+  if (typeof value === "string") return isWellFormedString(value);
+  if (typeof value !== "object" || value === null) {
+    return typeof value !== "function" && typeof value !== "symbol" && typeof value !== "bigint";
+  }
+  if (depth >= MAX_REQUEST_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!clearlyWithinBounds(value[i], depth + 1)) return false;
+    return true;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    if (!isWellFormedString(key) || !clearlyWithinBounds(record[key], depth + 1)) return false;
+  }
+  return true;
+}
+
+/**
+ * Depth, UTF-16 and JSON types of one data-carrying option (the request, the customer ids). The
+ * allocation-free pass clears the usual request; the exact walk finds what and where otherwise.
+ */
 function checkData(value: unknown, path: string): void {
+  if (clearlyWithinBounds(value, 0)) return;
   const violation = findBoundsViolation(value, { maxDepth: MAX_REQUEST_DEPTH, rootPath: path });
   if (violation) fromViolation(violation);
 }

@@ -9,6 +9,7 @@ import type {
   VisitorId,
 } from "../protocol/delivery";
 import { DecisioningError } from "../errors";
+import { isEmptyObject } from "../engine/prepare";
 import { checkDeliveryInput } from "./request-guard";
 import type { SafeLogger } from "../logger";
 
@@ -22,12 +23,8 @@ import type { SafeLogger } from "../logger";
 const isObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === "object" && !Array.isArray(v);
 
-/** The reference's "empty object": not an object, an array, a boxed primitive, or no defined values. */
-export function isEmptyObject(v: unknown): boolean {
-  if (!isObject(v)) return true;
-  if (v instanceof String || v instanceof Number || v instanceof Boolean) return true;
-  return Object.values(v).every((x) => x === undefined);
-}
+/** The reference's "empty object" (one definition for the client and the engine; it allocates nothing). */
+export { isEmptyObject };
 
 const nonEmptyString = (v: unknown): v is string => typeof v === "string" && v.length > 0;
 const nonEmptyArray = (v: unknown): v is unknown[] => Array.isArray(v) && v.length > 0;

@@ -74,6 +74,16 @@ export function collectDetails(response: DeliveryResponse): {
   trace?: Record<string, unknown>[];
   responseTokens?: Record<string, unknown>[];
 } {
+  const details: ReturnType<typeof collectDetails> = {};
+  addDetails(details, response);
+  return details;
+}
+
+/** Sets the details of `response` (analytics, traces, response tokens) on `out`, leaving out empty lists. */
+function addDetails(
+  out: Pick<GetOffersResult, "analyticsDetails" | "trace" | "responseTokens">,
+  response: DeliveryResponse,
+): void {
   const analytics: Record<string, unknown>[] = [];
   const traces: Record<string, unknown>[] = [];
   const tokens: Record<string, unknown>[] = [];
@@ -87,23 +97,20 @@ export function collectDetails(response: DeliveryResponse): {
       }
     }
   }
-  return {
-    ...(analytics.length > 0 ? { analyticsDetails: analytics } : {}),
-    ...(traces.length > 0 ? { trace: traces } : {}),
-    ...(tokens.length > 0 ? { responseTokens: tokens } : {}),
-  };
+  if (analytics.length > 0) out.analyticsDetails = analytics;
+  if (traces.length > 0) out.trace = traces;
+  if (tokens.length > 0) out.responseTokens = tokens;
 }
 
 /** Which artifact decided, and how old it is at `now`. */
 export function artifactFreshness(loaded: LoadedArtifact<unknown>, now: number): ArtifactFreshness {
-  return {
-    version: loaded.version,
-    ...(loaded.generatedAt !== undefined ? { generatedAt: loaded.generatedAt } : {}),
-    ...(loaded.etag !== undefined ? { etag: loaded.etag } : {}),
-    retrievedAt: loaded.retrievedAt,
-    ageMs: Math.max(0, now - loaded.retrievedAt),
-    source: loaded.source,
-  };
+  const out: Partial<ArtifactFreshness> = { version: loaded.version };
+  if (loaded.generatedAt !== undefined) out.generatedAt = loaded.generatedAt;
+  if (loaded.etag !== undefined) out.etag = loaded.etag;
+  out.retrievedAt = loaded.retrievedAt;
+  out.ageMs = Math.max(0, now - loaded.retrievedAt);
+  out.source = loaded.source;
+  return out as ArtifactFreshness;
 }
 
 /** The `visitorState` of a result: the request's SDID and customer ids, keyed by organization. */
@@ -157,14 +164,11 @@ export function assembleResult(
   });
   const edgeCluster = clusterFromEdgeHost(response.edgeHost);
   const locationHintCookie = createLocationHintCookie(call.cluster ?? edgeCluster);
-  const result: GetOffersResult = {
-    visitorState: visitorState(request, organizationId),
-    request,
-    targetCookie,
-    ...(locationHintCookie ? { targetLocationHintCookie: locationHintCookie } : {}),
-    ...collectDetails(response),
-    meta,
-    response,
-  };
+  // Keys in the order callers see them: visitorState, request, cookies, details, meta, response.
+  const result = { visitorState: visitorState(request, organizationId), request, targetCookie } as GetOffersResult;
+  if (locationHintCookie) result.targetLocationHintCookie = locationHintCookie;
+  addDetails(result, response);
+  result.meta = meta;
+  result.response = response;
   return { result, edgeCluster };
 }

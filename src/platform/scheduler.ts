@@ -21,13 +21,23 @@ export interface Scheduler {
   hold?(): () => void;
 }
 
+/** A timer of the global timer functions (a class: one cancel method for all timers, no closure per timer). */
+class GlobalTimer implements TimerHandle {
+  constructor(private readonly handle: ReturnType<typeof setTimeout>) {}
+
+  cancel(): void {
+    globalThis.clearTimeout(this.handle);
+  }
+}
+
 /** The default scheduler: global Date (read at call time, so tests may replace it), unref'd timers. */
 export const systemScheduler: Scheduler = {
   now: () => Date.now(),
   setTimeout(fn, ms) {
-    const t = globalThis.setTimeout(fn, ms) as unknown as { unref?: () => void };
-    if (typeof t === "object" && t && typeof t.unref === "function") t.unref();
-    return { cancel: () => globalThis.clearTimeout(t as unknown as ReturnType<typeof setTimeout>) };
+    const t = globalThis.setTimeout(fn, ms);
+    const unref = (t as unknown as { unref?: () => void }).unref;
+    if (typeof t === "object" && t && typeof unref === "function") unref.call(t);
+    return new GlobalTimer(t);
   },
   random: () => Math.random(),
   hold() {

@@ -100,14 +100,19 @@ export function isValidCluster(cluster: unknown): cluster is string {
   return typeof cluster === "string" && CLUSTER.test(cluster);
 }
 
-/** `<id>.<cluster>_<n>` → `<cluster>`; anything else → undefined. */
+/**
+ * `<id>.<cluster>_<n>` → `<cluster>`; anything else (no dot or more than one, nothing after the
+ * dot, no underscore or more than one after it, an empty cluster) → undefined. Read once per call
+ * and per notification send: index scans, no split arrays.
+ */
 export function clusterFromTntId(tntId: string | undefined | null): string | undefined {
-  if (typeof tntId !== "string" || tntId.length === 0) return undefined;
-  const parts = tntId.split(".");
-  if (parts.length !== 2 || !parts[1]) return undefined;
-  const node = parts[1].split("_");
-  if (node.length !== 2 || !node[0]) return undefined;
-  return isValidCluster(node[0]) ? node[0] : undefined;
+  if (typeof tntId !== "string") return undefined;
+  const dot = tntId.indexOf(".");
+  if (dot < 0 || dot === tntId.length - 1 || tntId.indexOf(".", dot + 1) >= 0) return undefined;
+  const underscore = tntId.indexOf("_", dot + 1);
+  if (underscore <= dot + 1 || tntId.indexOf("_", underscore + 1) >= 0) return undefined;
+  const cluster = tntId.slice(dot + 1, underscore);
+  return isValidCluster(cluster) ? cluster : undefined;
 }
 
 /** `mboxedge<N>.tt.omtrdc.net` → `<N>` (a four-label host whose first label loses the prefix). */

@@ -130,9 +130,24 @@ interface Settings {
   readonly retries: number;
   readonly backoff: BackoffPolicy;
   readonly sdkVersion: string;
+  /** The client's whole-call timeout (ms), for calls that set none. */
+  readonly timeout: number;
+  /** `&version=…`, or "" without a version. */
+  readonly versionQuery: string;
+  /** Host and URL up to the session id, per cluster: nearly every call reuses one of a few. */
+  readonly endpoints: Map<string | undefined, Endpoint>;
   /** High-resolution clock for timings. */
   readonly hrNow: () => number;
 }
+
+/** Where the calls of one cluster go: the host and the Delivery URL up to `sessionId=`. */
+interface Endpoint {
+  host: string;
+  urlPrefix: string;
+}
+
+/** Clusters whose endpoint is kept (a cluster may come from a visitor's cookie: the cache is bounded). */
+const MAX_CACHED_ENDPOINTS = 16;
 
 function resolveSettings(o: DeliveryClientOptions): Settings {
   return {
@@ -140,33 +155,55 @@ function resolveSettings(o: DeliveryClientOptions): Settings {
     retries: numberOption(o.retries, DEFAULT_DELIVERY_RETRIES, { min: 0, max: MAX_DELIVERY_RETRIES, clampMax: true, integer: true }),
     backoff: resolveBackoff(o.backoff, DELIVERY_RETRY_BACKOFF),
     sdkVersion: nonEmpty(o.sdkVersion) ? o.sdkVersion : SDK_VERSION,
+    timeout: numberOption(o.timeout, DEFAULT_DELIVERY_TIMEOUT, POSITIVE),
+    versionQuery: nonEmpty(o.version) ? `&version=${encodeURIComponent(o.version)}` : "",
+    endpoints: new Map(),
     hrNow: perf && typeof perf.now === "function" ? () => perf.now() : () => o.scheduler.now(),
   };
 }
 
+/** The endpoint of `cluster` (see {@link deliveryHost} and {@link deliveryUrl}), computed once per cluster. */
+function endpointFor(s: Settings, cluster: string | undefined): Endpoint {
+  const cached = s.endpoints.get(cluster);
+  if (cached) return cached;
+  const { o } = s;
+  const host = deliveryHost({ client: o.client, cluster, serverDomain: o.serverDomain, secure: o.secure });
+  const urlPrefix = `${host}${DELIVERY_PATH}?imsOrgId=${encodeURIComponent(o.organizationId)}&sessionId=`;
+  const endpoint = { host, urlPrefix };
+  if (s.endpoints.size < MAX_CACHED_ENDPOINTS) s.endpoints.set(cluster, endpoint);
+  return endpoint;
+}
+
+/** A call in flight: what `close()` calls to end it. */
+interface Abortable {
+  abort(err: DecisioningError): void;
+}
+
 /**
- * The calls a client has in flight, each with the function that aborts it, so `close()` can end
- * them all; once closed, new calls are refused.
+ * The calls a client has in flight, each with its abort, so `close()` can end them all; once
+ * closed, new calls are refused.
  */
 class InFlightCalls {
   #closed = false;
-  readonly #aborts = new Set<(err: DecisioningError) => void>();
+  readonly #calls = new Set<Abortable>();
 
   get closed(): boolean {
     return this.#closed;
   }
 
-  /** Registers a call; returns the function that unregisters it. */
-  add(abort: (err: DecisioningError) => void): () => void {
-    this.#aborts.add(abort);
-    return () => void this.#aborts.delete(abort);
+  add(call: Abortable): void {
+    this.#calls.add(call);
+  }
+
+  delete(call: Abortable): void {
+    this.#calls.delete(call);
   }
 
   close(): void {
     this.#closed = true;
-    const aborts = [...this.#aborts];
-    this.#aborts.clear();
-    for (const abort of aborts) abort(new DecisioningError("ODE_ERR_ABORTED", "The Delivery API client was closed"));
+    const calls = [...this.#calls];
+    this.#calls.clear();
+    for (const call of calls) call.abort(new DecisioningError("ODE_ERR_ABORTED", "The Delivery API client was closed"));
   }
 }
 
@@ -190,16 +227,15 @@ function prepareCall(s: Settings, request: DeliveryRequest, call: DeliveryCallOp
   } catch (err) {
     throw new DecisioningError("ODE_ERR_INVALID_REQUEST", `The Delivery request cannot be serialised: ${messageOf(err)}`, { cause: err });
   }
-  const { o } = s;
-  const host = deliveryHost({ client: o.client, cluster: call.cluster, serverDomain: o.serverDomain, secure: o.secure });
-  const url = deliveryUrl(host, o.organizationId, call.sessionId, o.version);
+  const { host, urlPrefix } = endpointFor(s, call.cluster);
+  const url = urlPrefix + encodeURIComponent(call.sessionId) + s.versionQuery;
   const headers: Record<string, string> = {
     "Content-Type": "application/json",
     "X-EXC-SDK": SDK_NAME,
     "X-EXC-SDK-Version": s.sdkVersion,
     "X-Request-Id": randomId(),
   };
-  const timeout = numberOption(call.timeout, undefined, POSITIVE) ?? numberOption(o.timeout, DEFAULT_DELIVERY_TIMEOUT, POSITIVE);
+  const timeout = numberOption(call.timeout, undefined, POSITIVE) ?? s.timeout;
   return { body, host, url, headers, timeout };
 }
 
@@ -342,7 +378,8 @@ async function deliver(
     parent: options.signal,
     onParentAbort: (reason) => new DecisioningError("ODE_ERR_ABORTED", "The Delivery API call was aborted", { cause: reason }),
   });
-  const release = calls.add((err) => deadline.abort(err));
+  const inFlight: Abortable = { abort: (err) => deadline.abort(err) };
+  calls.add(inFlight);
   const d: Delivery = { s, call, deadline, endsAt: scheduler.now() + call.timeout, started: s.hrNow() };
   try {
     for (let attempt = 0; ; attempt++) {
@@ -353,8 +390,13 @@ async function deliver(
     }
   } finally {
     deadline.dispose();
-    release();
+    calls.delete(inFlight);
   }
+}
+
+/** A notification send that can time out. */
+interface Expirable {
+  expire(): void;
 }
 
 /**
@@ -363,7 +405,7 @@ async function deliver(
  * cancelled per send cost more than the rest of the send.
  */
 class NotifyTimeouts {
-  readonly #pending = new Map<() => void, number>();
+  readonly #pending = new Map<Expirable, number>();
   #timer: TimerHandle | undefined;
 
   constructor(
@@ -371,15 +413,16 @@ class NotifyTimeouts {
     private readonly slack: number,
   ) {}
 
-  /** Calls `expire` once `deadline` (scheduler time) has passed; returns the function that cancels it. */
-  add(expire: () => void, deadline: number): () => void {
-    this.#pending.set(expire, deadline);
+  /** Calls `send.expire()` once `deadline` (scheduler time) has passed, unless deleted before. */
+  add(send: Expirable, deadline: number): void {
+    this.#pending.set(send, deadline);
     this.#arm();
-    return () => {
-      this.#pending.delete(expire);
-      // No send left to time out: no timer may outlive the work (edge runtimes, process exit).
-      if (this.#pending.size === 0) this.#disarm();
-    };
+  }
+
+  delete(send: Expirable): void {
+    this.#pending.delete(send);
+    // No send left to time out: no timer may outlive the work (edge runtimes, process exit).
+    if (this.#pending.size === 0) this.#disarm();
   }
 
   #disarm(): void {
@@ -397,14 +440,95 @@ class NotifyTimeouts {
   #sweep(): void {
     this.#timer = undefined;
     const now = this.scheduler.now();
-    for (const [expire, deadline] of [...this.#pending]) {
+    for (const [send, deadline] of [...this.#pending]) {
       if (deadline > now) continue;
-      this.#pending.delete(expire);
-      expire();
+      this.#pending.delete(send);
+      send.expire();
     }
     this.#arm();
   }
 }
+
+/**
+ * One notification send in flight (see {@link DeliveryClient.notify}). A class rather than
+ * closures: a send is made per batch, and its callbacks are methods shared by all sends.
+ */
+class NotifySend implements Abortable, Expirable {
+  #settled = false;
+  readonly #start: number;
+
+  constructor(
+    private readonly s: Settings,
+    private readonly calls: InFlightCalls,
+    private readonly timeouts: NotifyTimeouts,
+    private readonly call: PreparedCall,
+    private readonly resolve: (result: NotifyResult) => void,
+    private readonly reject: (err: DecisioningError) => void,
+  ) {
+    this.#start = s.hrNow();
+  }
+
+  /** Arms the timeout, registers the send for close() and calls fetch. */
+  start(): void {
+    const { s, call } = this;
+    this.timeouts.add(this, s.o.scheduler.now() + call.timeout);
+    this.calls.add(this);
+    const { url, headers, body, host } = call;
+    let answer: Promise<FetchResponseLike>;
+    try {
+      answer = Promise.resolve(s.o.fetch(url, { method: "POST", headers, body, redirect: "manual" }));
+    } catch (err) {
+      answer = Promise.reject(err);
+    }
+    answer.then(
+      (res) => this.#answered(res),
+      (err: unknown) => this.finish(networkError(`Delivery API request to ${host} failed: ${messageOf(err)}`, err, { host })),
+    );
+  }
+
+  /**
+   * A 2xx settles at once, its body drained in the background (so a keep-alive socket is
+   * released); an error status reads its body for the error first. The status is what matters
+   * for a notification: an unreadable body leaves the excerpt empty.
+   */
+  #answered(res: FetchResponseLike): void {
+    const status = res.status;
+    let text: Promise<string>;
+    try {
+      text = Promise.resolve(res.text());
+    } catch {
+      text = Promise.resolve("");
+    }
+    if (status >= 200 && status < 300) {
+      this.finish(undefined, status);
+      text.then(ignore, ignore);
+      return;
+    }
+    text.then(
+      (body) => this.finish(statusError(res, this.call.host, body), status),
+      () => this.finish(statusError(res, this.call.host, ""), status),
+    );
+  }
+
+  expire(): void {
+    this.finish(timeoutError(this.call.host, this.call.timeout));
+  }
+
+  abort(err: DecisioningError): void {
+    this.finish(err);
+  }
+
+  finish(err: DecisioningError | undefined, status = 0): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.timeouts.delete(this);
+    this.calls.delete(this);
+    if (err) this.reject(err);
+    else this.resolve({ status, timing: { execution: this.s.hrNow() - this.#start } });
+  }
+}
+
+function ignore(): void {}
 
 /** The lean notification send (see {@link DeliveryClient.notify}). */
 function notify(
@@ -421,43 +545,15 @@ function notify(
   } catch (err) {
     return Promise.reject(err);
   }
-  const { host, url, headers, body, timeout } = call;
-  const start = s.hrNow();
   return new Promise<NotifyResult>((resolve, reject) => {
-    let settled = false;
-    const finish = (err: DecisioningError | undefined, status = 0) => {
-      if (settled) return;
-      settled = true;
-      cancelTimeout();
-      release();
-      if (err) reject(err);
-      else resolve({ status, timing: { execution: s.hrNow() - start } });
-    };
-    const cancelTimeout = timeouts.add(() => finish(timeoutError(host, timeout)), s.o.scheduler.now() + timeout);
-    const release = calls.add((err) => finish(err));
-    Promise.resolve()
-      .then(() => s.o.fetch(url, { method: "POST", headers, body, redirect: "manual" }))
-      .then(
-        async (res) => {
-          const status = res.status;
-          let text = "";
-          try {
-            text = await res.text(); // drain, so a keep-alive socket is released
-          } catch {
-            // the status is what matters for a notification
-          }
-          finish(status >= 200 && status < 300 ? undefined : statusError(res, host, text), status);
-        },
-        (err: unknown) => finish(networkError(`Delivery API request to ${host} failed: ${messageOf(err)}`, err, { host })),
-      );
+    new NotifySend(s, calls, timeouts, call, resolve, reject).start();
   });
 }
 
 export function createDeliveryClient(o: DeliveryClientOptions): DeliveryClient {
   const settings = resolveSettings(o);
   const calls = new InFlightCalls();
-  const timeout = numberOption(o.timeout, DEFAULT_DELIVERY_TIMEOUT, POSITIVE);
-  const timeouts = new NotifyTimeouts(o.scheduler, Math.min(250, Math.max(1, Math.floor(timeout / 4))));
+  const timeouts = new NotifyTimeouts(o.scheduler, Math.min(250, Math.max(1, Math.floor(settings.timeout / 4))));
   return {
     deliver: (request, call) => deliver(settings, calls, request, call),
     notify: (request, call) => notify(settings, calls, timeouts, request, call),
