@@ -16,11 +16,34 @@ import {
   type RuleEntry,
 } from "./entities";
 
-/** A candidate offer and the extra criterion rules it must pass (empty: none). */
+/**
+ * A candidate offer and the extra criterion rules it must pass (empty: none). It also carries
+ * copies of the offer fields that a decision reads for every candidate it walks: a list's
+ * candidates are allocated together, while the offer entries lie scattered over the heap, and
+ * the memory latency of visiting each entry was most of the cost of a decision.
+ */
 export interface Candidate {
   offer: OfferEntry;
   /** Rule @ids of which at least one must hold; empty when a criterion without rule admits it. */
   criterionRules: readonly string[];
+  priority: number;
+  startMs: number | undefined;
+  endMs: number | undefined;
+  ruleId: string | undefined;
+  /** The offer has a global or a per-profile cap. */
+  capped: boolean;
+}
+
+function candidateOf(offer: OfferEntry, criterionRules: readonly string[]): Candidate {
+  return {
+    offer,
+    criterionRules,
+    priority: offer.priority,
+    startMs: offer.startMs,
+    endMs: offer.endMs,
+    ruleId: offer.ruleId,
+    capped: offer.globalCap !== undefined || offer.profileCap !== undefined,
+  };
 }
 
 export interface IndexDiagnostic {
@@ -230,11 +253,11 @@ export class DecisionIndex {
       if (!criterion.placements.includes(placementId)) continue;
       if (!filterAdmits(criterion.filterId ? this.get(criterion.filterId, "offer-filter") : undefined, offer))
         continue;
-      if (criterion.ruleId === undefined) return { offer, criterionRules: [] };
+      if (criterion.ruleId === undefined) return candidateOf(offer, []);
       admitted = true;
       rules.push(criterion.ruleId);
     }
-    return admitted ? { offer, criterionRules: rules } : undefined;
+    return admitted ? candidateOf(offer, rules) : undefined;
   }
 
   /** Offers a filter could admit, found through the filter's ids or the tag index. */
