@@ -201,7 +201,7 @@ export function selectOffers(
     const p = eligible.propositions[i]!;
     const list = eligible.offers[i]!;
     const chosen: OfferEntry[] = [];
-    for (let start = 0; start < list.length && chosen.length < p.itemCount; ) {
+    for (let start = 0; start < list.length && chosen.length < p.itemCount;) {
       const priority = list[start]!.priority;
       let end = start;
       const group: OfferEntry[] = [];
@@ -213,7 +213,8 @@ export function selectOffers(
       for (let k = 0; k < group.length && chosen.length < p.itemCount; k++) chosen.push(group[k]!);
       start = end;
     }
-    for (const offer of chosen) proposed.push({ offer, activityId: p.activity.id, placementId: p.placementId });
+    for (const offer of chosen)
+      proposed.push({ offer, activityId: p.activity.id, placementId: p.placementId });
     selection.push(chosen);
   }
   return selection;
