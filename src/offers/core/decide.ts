@@ -11,7 +11,7 @@
  *     An empty result means the activity's fallback.
  */
 import type { Candidate, DecisionIndex } from "./decision-index";
-import type { ActivityEntry, OfferEntry } from "./entities";
+import type { ActivityEntry, OfferEntry, PlacementEntry } from "./entities";
 import type { PqlInput } from "./pql";
 import { shuffle, type Random } from "./random";
 import { unprocessable, type DecisionRequest } from "./request";
@@ -19,6 +19,8 @@ import { unprocessable, type DecisionRequest } from "./request";
 export interface ResolvedProposition {
   activity: ActivityEntry;
   placementId: string;
+  /** The placement's entry, looked up once for the whole decision (the response names it). */
+  placement: PlacementEntry;
   itemCount: number;
 }
 
@@ -51,7 +53,8 @@ export function resolveProposition(
   if (!activity) throw unprocessable(`unknown activity ${request.activityId}`);
   const placements = index.placementsOf(activity);
   const placementId = request.placementId ?? placements[0];
-  if (placementId === undefined || !index.placement(placementId)) {
+  const placement = placementId === undefined ? undefined : index.placement(placementId);
+  if (placementId === undefined || !placement) {
     throw unprocessable(`unknown placement ${placementId ?? "(none)"}`);
   }
   if (!placements.includes(placementId)) {
@@ -60,7 +63,7 @@ export function resolveProposition(
   if (activity.status !== "live" || !inWindow(now, activity.startMs, activity.endMs)) {
     throw unprocessable(`activity ${activity.id} is not active`);
   }
-  return { activity, placementId, itemCount: request.itemCount };
+  return { activity, placementId, placement, itemCount: request.itemCount };
 }
 
 /**

@@ -85,7 +85,8 @@ export class DecisionIndex {
   readonly #byInstance = new Map<string, Entry>();
   readonly #byId = new Map<string, Entry>();
   readonly #offersByTag = new Map<string, Set<OfferEntry>>();
-  readonly #candidates = new Map<string, Candidate[]>();
+  /** Candidate lists by activity @id, then placement @id (no key string built per decision). */
+  readonly #candidates = new Map<string, Map<string, Candidate[]>>();
   /** Cached list keys by the tag or offer `@id` their filters name: what one offer change touches. */
   readonly #keysByMember = new Map<string, Set<string>>();
   /** When the catalog (offers, rules, filters, tags, placements) / the activities last changed. */
@@ -165,8 +166,7 @@ export class DecisionIndex {
   }
 
   #dropCandidatesOf(activityId: string): void {
-    const prefix = `${activityId}\u0000`;
-    for (const key of this.#candidates.keys()) if (key.startsWith(prefix)) this.#candidates.delete(key);
+    this.#candidates.delete(activityId);
   }
 
   /** One offer changed: remove it from the cached lists its filters reach, insert it where it now qualifies. */
@@ -175,13 +175,15 @@ export class DecisionIndex {
     const keys = new Set<string>();
     for (const m of members) for (const key of (m && this.#keysByMember.get(m)) || []) keys.add(key);
     for (const key of keys) {
-      const list = this.#candidates.get(key);
-      if (list) this.#patchList(key, list, previous, next);
+      const [activityId, placementId] = key.split("\u0000") as [string, string];
+      const list = this.#candidates.get(activityId)?.get(placementId);
+      if (list) this.#patchList(activityId, placementId, list, previous, next);
     }
   }
 
   #patchList(
-    key: string,
+    activityId: string,
+    placementId: string,
     list: Candidate[],
     previous: OfferEntry | undefined,
     next: OfferEntry | undefined,
@@ -191,7 +193,6 @@ export class DecisionIndex {
       if (at >= 0) list.splice(at, 1);
     }
     if (!next || this.#byId.get(next.id) !== next) return;
-    const [activityId, placementId] = key.split("\u0000") as [string, string];
     const activity = this.get(activityId, "offer-activity");
     const candidate = activity && this.#admit(activity, placementId, next);
     if (!candidate) return;
@@ -274,8 +275,8 @@ export class DecisionIndex {
 
   /** Steps 4–6 of a decision: the static, ordered candidates of (activity, placement). */
   candidates(activity: ActivityEntry, placementId: string): readonly Candidate[] {
-    const key = keyOf(activity.id, placementId);
-    const cached = this.#candidates.get(key);
+    let byPlacement = this.#candidates.get(activity.id);
+    const cached = byPlacement?.get(placementId);
     if (cached) return cached;
     const seen = new Set<OfferEntry>();
     const list: Candidate[] = [];
@@ -289,8 +290,9 @@ export class DecisionIndex {
       }
     }
     list.sort(compareCandidates);
-    this.#candidates.set(key, list);
-    this.#remember(key, activity, placementId);
+    if (!byPlacement) this.#candidates.set(activity.id, (byPlacement = new Map()));
+    byPlacement.set(placementId, list);
+    this.#remember(keyOf(activity.id, placementId), activity, placementId);
     return list;
   }
 
