@@ -1,7 +1,9 @@
 /**
  * HTTP latency of the decisions endpoint: the offers plugin in its own process (http-server.ts)
  * on 127.0.0.1, driven from this process by an undici pool keeping a fixed number of requests in
- * flight. The first 1,000 answers warm up and are not counted.
+ * flight. The first 1,000 answers warm up and are not counted. With `workers` > 1 the server runs
+ * that many node:cluster workers behind one port (an additional figure; the machine's cores are
+ * shared with the load generator).
  */
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
@@ -13,6 +15,7 @@ import { requestBody } from "./lib";
 
 export interface HttpResult {
   inFlight: number;
+  workers: number;
   requests: number;
   perSecond: number;
   p50: number;
@@ -23,9 +26,11 @@ export interface HttpResult {
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 
-async function startServer(): Promise<{ address: string; stop(): void }> {
+async function startServer(workers: number): Promise<{ address: string; stop(): void }> {
   const script = path.join(path.dirname(fileURLToPath(import.meta.url)), "http-server.ts");
-  const child = spawn(process.execPath, ["--import", "tsx", script], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", script, "--workers", String(workers)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const address = await new Promise<string>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`benchmark server exited with ${code}`)));
     createInterface({ input: child.stdout! }).once("line", resolve);
@@ -33,9 +38,9 @@ async function startServer(): Promise<{ address: string; stop(): void }> {
   return { address, stop: () => child.kill("SIGTERM") };
 }
 
-export async function benchHttp(catalog: BenchCatalog, inFlight = 32): Promise<HttpResult> {
+export async function benchHttp(catalog: BenchCatalog, inFlight = 32, workers = 1): Promise<HttpResult> {
   const total = Number(process.env.BENCH_HTTP_REQUESTS ?? 20_000);
-  const server = await startServer();
+  const server = await startServer(workers);
   const address = server.address;
   const pool = new Pool(address, { connections: inFlight, pipelining: 1 });
   const bodies = Array.from({ length: 1024 }, (_, i) => JSON.stringify(requestBody(catalog, i)));
@@ -66,6 +71,7 @@ export async function benchHttp(catalog: BenchCatalog, inFlight = 32): Promise<H
   const round = (x: number) => Math.round(x * 1000) / 1000;
   return {
     inFlight,
+    workers,
     requests: total,
     perSecond: Math.round(total / seconds),
     p50: round(percentile(latencies, 0.5)),

@@ -6,7 +6,9 @@
  *    floor measured in the same run: the same loop deciding with eligibility rules switched off,
  *    so the cost of PQL is visible as a ratio;
  *  - index build from the snapshot, and the incremental update after one offer changes;
- *  - HTTP p99 latency at 32 requests in flight through the real endpoint (fastify on 127.0.0.1).
+ *  - HTTP p99 latency at 32 requests in flight through the real endpoint (fastify on 127.0.0.1),
+ *    the server in one process; then the same load on 2 node:cluster workers (an additional row:
+ *    the 2-core machine also runs the load generator, and each worker has its own capping counters).
  *
  * Options (env): BENCH_SECONDS (default 5), BENCH_HTTP_REQUESTS (default 20000).
  * Results: bench/results/offers.json.
@@ -17,7 +19,7 @@ import { fileURLToPath } from "node:url";
 import { DecisionIndex } from "../../src/offers/core/decision-index";
 import type { OfferRuntime } from "../../src/offers/core/runtime";
 import { buildCatalog, type BenchCatalog } from "./catalog";
-import { benchHttp } from "./http";
+import { benchHttp, type HttpResult } from "./http";
 import { BENCH_NOW as NOW, createBenchRuntime, requestBody } from "./lib";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -100,9 +102,11 @@ async function main(): Promise<void> {
       `${floor.cpu} per CPU-second without rules (ratio ${round(withRules.cpu / floor.cpu)})`,
   );
   const http = await benchHttp(catalog);
-  console.log(
-    `HTTP at ${http.inFlight} in flight: ${http.requests} requests, ${http.perSecond}/s, p50 ${http.p50} ms, p99 ${http.p99} ms`,
-  );
+  const httpLine = (r: HttpResult, label: string) =>
+    `HTTP at ${r.inFlight} in flight${label}: ${r.requests} requests, ${r.perSecond}/s, p50 ${r.p50} ms, p99 ${r.p99} ms`;
+  console.log(httpLine(http, ""));
+  const httpWorkers = await benchHttp(catalog, 32, 2);
+  console.log(httpLine(httpWorkers, `, ${httpWorkers.workers} cluster workers`));
   const result = {
     date: new Date().toISOString(),
     node: process.version,
@@ -119,6 +123,7 @@ async function main(): Promise<void> {
       ratio: round(withRules.cpu / floor.cpu),
     },
     http,
+    httpClusterWorkers: httpWorkers,
   };
   const out = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "results");
   mkdirSync(out, { recursive: true });

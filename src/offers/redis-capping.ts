@@ -7,7 +7,12 @@
 import { Redis } from "ioredis";
 import { DecisioningError } from "../errors";
 import type { CapCounts } from "./core/decide";
-import { counterKeys, type CappingStore, type CapReservation, type ReserveResult } from "./core/capping/port";
+import {
+  counterKeys,
+  type AsyncCappingStore,
+  type CapReservation,
+  type ReserveResult,
+} from "./core/capping/port";
 
 /**
  * KEYS: global and profile counter per item (2 per item). ARGV: global cap, profile cap (-1: none)
@@ -73,7 +78,7 @@ function toCounts(offerIds: readonly string[], values: readonly unknown[]): CapC
   );
 }
 
-export function createRedisCappingStore(options: RedisCappingOptions): CappingStore {
+export function createRedisCappingStore(options: RedisCappingOptions): AsyncCappingStore {
   const client = new Redis(options.url, {
     keyPrefix: options.keyPrefix ?? "odd:cap:",
     enableOfflineQueue: false,

@@ -11,7 +11,7 @@
  *     An empty result means the activity's fallback.
  */
 import type { Candidate, DecisionIndex } from "./decision-index";
-import type { ActivityEntry, OfferEntry } from "./entities";
+import type { ActivityEntry, OfferEntry, PlacementEntry } from "./entities";
 import type { PqlInput } from "./pql";
 import { shuffle, type Random } from "./random";
 import { unprocessable, type DecisionRequest } from "./request";
@@ -19,6 +19,8 @@ import { unprocessable, type DecisionRequest } from "./request";
 export interface ResolvedProposition {
   activity: ActivityEntry;
   placementId: string;
+  /** The placement's entry, looked up once for the whole decision (the response names it). */
+  placement: PlacementEntry;
   itemCount: number;
 }
 
@@ -51,7 +53,8 @@ export function resolveProposition(
   if (!activity) throw unprocessable(`unknown activity ${request.activityId}`);
   const placements = index.placementsOf(activity);
   const placementId = request.placementId ?? placements[0];
-  if (placementId === undefined || !index.placement(placementId)) {
+  const placement = placementId === undefined ? undefined : index.placement(placementId);
+  if (placementId === undefined || !placement) {
     throw unprocessable(`unknown placement ${placementId ?? "(none)"}`);
   }
   if (!placements.includes(placementId)) {
@@ -60,20 +63,24 @@ export function resolveProposition(
   if (activity.status !== "live" || !inWindow(now, activity.startMs, activity.endMs)) {
     throw unprocessable(`activity ${activity.id} is not active`);
   }
-  return { activity, placementId, itemCount: request.itemCount };
+  return { activity, placementId, placement, itemCount: request.itemCount };
 }
 
-/** Evaluates calendar and eligibility rules, each offer and rule at most once per request. */
+/**
+ * Evaluates calendar and eligibility rules, each rule at most once per request. The calendar and
+ * the rule @ids come from the candidate itself (see {@link Candidate}), so the offer entries are
+ * not visited; an offer met again in a later proposition costs two comparisons and memo hits.
+ */
 class EligibilityCheck {
-  readonly #offers = new Map<OfferEntry, boolean>();
-  readonly #rules = new Map<string, boolean>();
+  /** Rule results of this request by rule @id; created on the first rule evaluated. */
+  #rules: Map<string, boolean> | undefined;
   constructor(
     private readonly index: DecisionIndex,
     private readonly input: PqlInput,
   ) {}
 
   rule(id: string): boolean {
-    let ok = this.#rules.get(id);
+    let ok = this.#rules?.get(id);
     if (ok === undefined) {
       const compiled = this.index.rule(id)?.compiled;
       try {
@@ -81,20 +88,43 @@ class EligibilityCheck {
       } catch {
         ok = false; // over budget (or any evaluation failure): not eligible
       }
-      this.#rules.set(id, ok);
+      (this.#rules ??= new Map()).set(id, ok);
     }
     return ok;
   }
 
   candidate(c: Candidate): boolean {
-    let ok = this.#offers.get(c.offer);
-    if (ok === undefined) {
-      const o = c.offer;
-      ok = inWindow(this.input.now, o.startMs, o.endMs) && (o.ruleId === undefined || this.rule(o.ruleId));
-      this.#offers.set(o, ok);
-    }
-    return ok && (c.criterionRules.length === 0 || c.criterionRules.some((r) => this.rule(r)));
+    if (!inWindow(this.input.now, c.startMs, c.endMs)) return false;
+    if (c.ruleId !== undefined && !this.rule(c.ruleId)) return false;
+    const rules = c.criterionRules;
+    if (rules.length === 0) return true;
+    for (let i = 0; i < rules.length; i++) if (this.rule(rules[i]!)) return true;
+    return false;
   }
+}
+
+/**
+ * Steps 3–8 for one proposition: its eligible offers in list order, walking the candidates only
+ * until `needed` uncapped offers are certain to remain; capped offers are added to `capped` once.
+ */
+function eligibleOffers(
+  list: readonly Candidate[],
+  needed: number,
+  check: EligibilityCheck,
+  capped: OfferEntry[],
+): OfferEntry[] {
+  const eligible: OfferEntry[] = [];
+  let uncapped = 0;
+  for (let i = 0; i < list.length; i++) {
+    const c = list[i]!;
+    // Stop between two priority groups once enough uncapped offers are certain to remain.
+    if (uncapped >= needed && c.priority !== list[i - 1]!.priority) break;
+    if (!check.candidate(c)) continue;
+    eligible.push(c.offer);
+    if (!c.capped) uncapped++;
+    else if (!capped.includes(c.offer)) capped.push(c.offer);
+  }
+  return eligible;
 }
 
 /** Steps 3–8 for every proposition request, in request order. */
@@ -104,7 +134,8 @@ export function collectEligible(
   data: ProfileData,
   now: number,
 ): Eligible {
-  const propositions = request.propositions.map((p) => resolveProposition(index, p, now));
+  const propositions: ResolvedProposition[] = [];
+  for (const p of request.propositions) propositions.push(resolveProposition(index, p, now));
   const check = new EligibilityCheck(index, {
     profile: data.profile,
     events: data.events,
@@ -112,26 +143,15 @@ export function collectEligible(
     now,
   });
   const dedup = !request.acrossActivities || !request.acrossPlacements;
-  const capped = new Set<OfferEntry>();
+  const capped: OfferEntry[] = [];
+  const offers: OfferEntry[][] = [];
   let earlierItems = 0;
-  const offers = propositions.map((p) => {
+  for (const p of propositions) {
     const needed = p.itemCount + (dedup ? earlierItems : 0);
     earlierItems += p.itemCount;
-    const eligible: OfferEntry[] = [];
-    let uncapped = 0;
-    const list = index.candidates(p.activity, p.placementId);
-    for (let i = 0; i < list.length; i++) {
-      const c = list[i]!;
-      // Stop between two priority groups once enough uncapped offers are certain to remain.
-      if (uncapped >= needed && c.offer.priority !== list[i - 1]!.offer.priority) break;
-      if (!check.candidate(c)) continue;
-      eligible.push(c.offer);
-      if (c.offer.globalCap === undefined && c.offer.profileCap === undefined) uncapped++;
-      else capped.add(c.offer);
-    }
-    return eligible;
-  });
-  return { propositions, offers, capped: [...capped] };
+    offers.push(eligibleOffers(index.candidates(p.activity, p.placementId), needed, check, capped));
+  }
+  return { propositions, offers, capped };
 }
 
 interface Proposed {
@@ -146,11 +166,28 @@ function duplicateBlocked(
   p: ResolvedProposition,
   request: DecisionRequest,
 ): boolean {
-  return proposed.some(
-    (e) =>
+  for (const e of proposed) {
+    if (
       e.offer === offer &&
       ((e.activityId !== p.activity.id && !request.acrossActivities) ||
-        (e.placementId !== p.placementId && !request.acrossPlacements)),
+        (e.placementId !== p.placementId && !request.acrossPlacements))
+    )
+      return true;
+  }
+  return false;
+}
+
+const NOT_COUNTED = { global: 0, profile: 0 };
+
+/** The offer stays within its caps counting the propositions it already got in this request. */
+function withinCaps(o: OfferEntry, counts: CapCounts, proposed: readonly Proposed[]): boolean {
+  if (o.globalCap === undefined && o.profileCap === undefined) return true;
+  const c = counts.get(o.id) ?? NOT_COUNTED;
+  let taken = 0;
+  for (const e of proposed) if (e.offer === o) taken++;
+  return (
+    (o.globalCap === undefined || c.global + taken < o.globalCap) &&
+    (o.profileCap === undefined || c.profile + taken < o.profileCap)
   );
 }
 
@@ -161,33 +198,27 @@ export function selectOffers(
   counts: CapCounts,
   random: Random,
 ): OfferEntry[][] {
-  const taken = new Map<OfferEntry, number>();
   const proposed: Proposed[] = [];
-  const withinCaps = (o: OfferEntry): boolean => {
-    const c = counts.get(o.id) ?? { global: 0, profile: 0 };
-    const t = taken.get(o) ?? 0;
-    return (
-      (o.globalCap === undefined || c.global + t < o.globalCap) &&
-      (o.profileCap === undefined || c.profile + t < o.profileCap)
-    );
-  };
-  return eligible.propositions.map((p, i) => {
+  const selection: OfferEntry[][] = [];
+  for (let i = 0; i < eligible.propositions.length; i++) {
+    const p = eligible.propositions[i]!;
     const list = eligible.offers[i]!;
     const chosen: OfferEntry[] = [];
     for (let start = 0; start < list.length && chosen.length < p.itemCount;) {
-      let end = start + 1;
-      while (end < list.length && list[end]!.priority === list[start]!.priority) end++;
-      const group = list
-        .slice(start, end)
-        .filter((o) => withinCaps(o) && !duplicateBlocked(proposed, o, p, request));
+      const priority = list[start]!.priority;
+      let end = start;
+      const group: OfferEntry[] = [];
+      for (; end < list.length && list[end]!.priority === priority; end++) {
+        const o = list[end]!;
+        if (withinCaps(o, counts, proposed) && !duplicateBlocked(proposed, o, p, request)) group.push(o);
+      }
       if (group.length > 1) shuffle(group, random);
-      chosen.push(...group.slice(0, p.itemCount - chosen.length));
+      for (let k = 0; k < group.length && chosen.length < p.itemCount; k++) chosen.push(group[k]!);
       start = end;
     }
-    for (const offer of chosen) {
-      taken.set(offer, (taken.get(offer) ?? 0) + 1);
+    for (const offer of chosen)
       proposed.push({ offer, activityId: p.activity.id, placementId: p.placementId });
-    }
-    return chosen;
-  });
+    selection.push(chosen);
+  }
+  return selection;
 }

@@ -16,11 +16,34 @@ import {
   type RuleEntry,
 } from "./entities";
 
-/** A candidate offer and the extra criterion rules it must pass (empty: none). */
+/**
+ * A candidate offer and the extra criterion rules it must pass (empty: none). It also carries
+ * copies of the offer fields that a decision reads for every candidate it walks: a list's
+ * candidates are allocated together, while the offer entries lie scattered over the heap, and
+ * the memory latency of visiting each entry was most of the cost of a decision.
+ */
 export interface Candidate {
   offer: OfferEntry;
   /** Rule @ids of which at least one must hold; empty when a criterion without rule admits it. */
   criterionRules: readonly string[];
+  priority: number;
+  startMs: number | undefined;
+  endMs: number | undefined;
+  ruleId: string | undefined;
+  /** The offer has a global or a per-profile cap. */
+  capped: boolean;
+}
+
+function candidateOf(offer: OfferEntry, criterionRules: readonly string[]): Candidate {
+  return {
+    offer,
+    criterionRules,
+    priority: offer.priority,
+    startMs: offer.startMs,
+    endMs: offer.endMs,
+    ruleId: offer.ruleId,
+    capped: offer.globalCap !== undefined || offer.profileCap !== undefined,
+  };
 }
 
 export interface IndexDiagnostic {
@@ -61,8 +84,18 @@ function filterAdmits(filter: FilterEntry | undefined, offer: OfferEntry): boole
 export class DecisionIndex {
   readonly #byInstance = new Map<string, Entry>();
   readonly #byId = new Map<string, Entry>();
+  /**
+   * The rules, placements and activities of `#byId` again, each in a map of its own: a decision
+   * looks these up several times, and a small map stays in the CPU caches where the map of every
+   * entry (offers included) does not. An @id is in one of them exactly when `#byId` maps it to an
+   * entry of that type.
+   */
+  readonly #rules = new Map<string, RuleEntry>();
+  readonly #placements = new Map<string, PlacementEntry>();
+  readonly #activities = new Map<string, ActivityEntry>();
   readonly #offersByTag = new Map<string, Set<OfferEntry>>();
-  readonly #candidates = new Map<string, Candidate[]>();
+  /** Candidate lists by activity @id, then placement @id (no key string built per decision). */
+  readonly #candidates = new Map<string, Map<string, Candidate[]>>();
   /** Cached list keys by the tag or offer `@id` their filters name: what one offer change touches. */
   readonly #keysByMember = new Map<string, Set<string>>();
   /** When the catalog (offers, rules, filters, tags, placements) / the activities last changed. */
@@ -108,7 +141,10 @@ export class DecisionIndex {
     const entry = readEntry(instance);
     if (!entry) return undefined;
     this.#byInstance.set(instance.instanceId, entry);
+    const shadowed = this.#byId.get(entry.id);
+    if (shadowed) this.#typed(shadowed)?.delete(entry.id);
     this.#byId.set(entry.id, entry);
+    this.#typed(entry)?.set(entry.id, entry);
     if (entry.type === "personalized-offer") {
       for (const tag of entry.tags) {
         let set = this.#offersByTag.get(tag);
@@ -121,7 +157,10 @@ export class DecisionIndex {
 
   #drop(entry: Entry): void {
     this.#byInstance.delete(entry.instanceId);
-    if (this.#byId.get(entry.id) === entry) this.#byId.delete(entry.id);
+    if (this.#byId.get(entry.id) === entry) {
+      this.#byId.delete(entry.id);
+      this.#typed(entry)?.delete(entry.id);
+    }
     if (entry.type === "personalized-offer")
       for (const tag of entry.tags) this.#offersByTag.get(tag)?.delete(entry);
   }
@@ -142,8 +181,7 @@ export class DecisionIndex {
   }
 
   #dropCandidatesOf(activityId: string): void {
-    const prefix = `${activityId}\u0000`;
-    for (const key of this.#candidates.keys()) if (key.startsWith(prefix)) this.#candidates.delete(key);
+    this.#candidates.delete(activityId);
   }
 
   /** One offer changed: remove it from the cached lists its filters reach, insert it where it now qualifies. */
@@ -152,13 +190,15 @@ export class DecisionIndex {
     const keys = new Set<string>();
     for (const m of members) for (const key of (m && this.#keysByMember.get(m)) || []) keys.add(key);
     for (const key of keys) {
-      const list = this.#candidates.get(key);
-      if (list) this.#patchList(key, list, previous, next);
+      const [activityId, placementId] = key.split("\u0000") as [string, string];
+      const list = this.#candidates.get(activityId)?.get(placementId);
+      if (list) this.#patchList(activityId, placementId, list, previous, next);
     }
   }
 
   #patchList(
-    key: string,
+    activityId: string,
+    placementId: string,
     list: Candidate[],
     previous: OfferEntry | undefined,
     next: OfferEntry | undefined,
@@ -168,7 +208,6 @@ export class DecisionIndex {
       if (at >= 0) list.splice(at, 1);
     }
     if (!next || this.#byId.get(next.id) !== next) return;
-    const [activityId, placementId] = key.split("\u0000") as [string, string];
     const activity = this.get(activityId, "offer-activity");
     const candidate = activity && this.#admit(activity, placementId, next);
     if (!candidate) return;
@@ -193,6 +232,20 @@ export class DecisionIndex {
     }
   }
 
+  /** The map of this entry's type among the small per-type maps, if it has one. */
+  #typed(entry: Entry): Map<string, Entry> | undefined {
+    switch (entry.type) {
+      case "eligibility-rule":
+        return this.#rules as Map<string, Entry>;
+      case "offer-placement":
+        return this.#placements as Map<string, Entry>;
+      case "offer-activity":
+        return this.#activities as Map<string, Entry>;
+      default:
+        return undefined;
+    }
+  }
+
   /** The entry with this `@id` if it has the expected type. */
   get<T extends Entry["type"]>(id: string, type: T): EntryOf<T> | undefined {
     const entry = this.#byId.get(id);
@@ -205,15 +258,15 @@ export class DecisionIndex {
   }
 
   rule(id: string): RuleEntry | undefined {
-    return this.get(id, "eligibility-rule");
+    return this.#rules.get(id);
   }
 
   placement(id: string): PlacementEntry | undefined {
-    return this.get(id, "offer-placement");
+    return this.#placements.get(id);
   }
 
   activity(id: string): ActivityEntry | undefined {
-    return this.get(id, "offer-activity");
+    return this.#activities.get(id);
   }
 
   /** Placements an activity serves (simple form: its placement; criteria form: all listed). */
@@ -230,11 +283,11 @@ export class DecisionIndex {
       if (!criterion.placements.includes(placementId)) continue;
       if (!filterAdmits(criterion.filterId ? this.get(criterion.filterId, "offer-filter") : undefined, offer))
         continue;
-      if (criterion.ruleId === undefined) return { offer, criterionRules: [] };
+      if (criterion.ruleId === undefined) return candidateOf(offer, []);
       admitted = true;
       rules.push(criterion.ruleId);
     }
-    return admitted ? { offer, criterionRules: rules } : undefined;
+    return admitted ? candidateOf(offer, rules) : undefined;
   }
 
   /** Offers a filter could admit, found through the filter's ids or the tag index. */
@@ -251,8 +304,8 @@ export class DecisionIndex {
 
   /** Steps 4–6 of a decision: the static, ordered candidates of (activity, placement). */
   candidates(activity: ActivityEntry, placementId: string): readonly Candidate[] {
-    const key = keyOf(activity.id, placementId);
-    const cached = this.#candidates.get(key);
+    let byPlacement = this.#candidates.get(activity.id);
+    const cached = byPlacement?.get(placementId);
     if (cached) return cached;
     const seen = new Set<OfferEntry>();
     const list: Candidate[] = [];
@@ -266,8 +319,9 @@ export class DecisionIndex {
       }
     }
     list.sort(compareCandidates);
-    this.#candidates.set(key, list);
-    this.#remember(key, activity, placementId);
+    if (!byPlacement) this.#candidates.set(activity.id, (byPlacement = new Map()));
+    byPlacement.set(placementId, list);
+    this.#remember(keyOf(activity.id, placementId), activity, placementId);
     return list;
   }
 

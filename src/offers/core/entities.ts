@@ -109,8 +109,13 @@ function readOffer(b: Base, type: OfferEntry["type"], i: Record<string, unknown>
   const capping = isObject(i["xdm:cappingConstraint"]) ? i["xdm:cappingConstraint"] : {};
   const priority = rank["xdm:priority"];
   const characteristics = i["xdm:characteristics"] ?? i["xdm:customMetadata"];
+  // Every field named in the literal (no spread): V8 then keeps them all inside the object, so a
+  // decision reading an offer touches one object instead of the object and a property array.
   return {
-    ...b,
+    id: b.id,
+    instanceId: b.instanceId,
+    etag: b.etag,
+    name: b.name,
     type,
     status: str(i["xdm:status"]),
     priority: typeof priority === "number" && Number.isFinite(priority) ? priority : 0,

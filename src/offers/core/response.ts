@@ -5,7 +5,7 @@
  */
 import type { DecisionIndex } from "./decision-index";
 import type { ResolvedProposition } from "./decide";
-import type { ActivityEntry, OfferEntry } from "./entities";
+import type { ActivityEntry, OfferEntry, PlacementEntry } from "./entities";
 import type { DecisionRequest } from "./request";
 
 export type Json = Record<string, unknown>;
@@ -51,8 +51,49 @@ function content(component: Json): Json {
   return out;
 }
 
-/** One option (or the fallback) of a proposition. */
+/** What an option's JSON depends on besides the offer: one entry of an offer's option cache. */
+interface CachedOption {
+  placementId: string;
+  language: string | undefined;
+  includeContent: boolean;
+  name: boolean;
+  characteristics: boolean;
+  json: Json;
+}
+
+/**
+ * Option JSON already built, per offer entry (a changed offer is a new entry, so nothing goes
+ * stale). Bounded per offer, since the request language is the caller's to choose.
+ */
+const optionCache = new WeakMap<OfferEntry, CachedOption[]>();
+const MAX_CACHED_OPTIONS_PER_OFFER = 8;
+
+/** One option (or the fallback) of a proposition: a fresh copy of the cached JSON when there is one. */
 export function optionJson(offer: OfferEntry, placementId: string, request: DecisionRequest): Json {
+  const { language, includeContent } = request;
+  const name = request.metadata.option.has("name");
+  const characteristics = request.metadata.option.has("characteristics");
+  const cached = optionCache.get(offer);
+  if (cached) {
+    for (const c of cached) {
+      if (
+        c.placementId === placementId &&
+        c.language === language &&
+        c.includeContent === includeContent &&
+        c.name === name &&
+        c.characteristics === characteristics
+      )
+        return { ...c.json };
+    }
+  }
+  const json = buildOptionJson(offer, placementId, request);
+  const entry = { placementId, language, includeContent, name, characteristics, json };
+  if (!cached) optionCache.set(offer, [entry]);
+  else if (cached.length < MAX_CACHED_OPTIONS_PER_OFFER) cached.push(entry);
+  return { ...json };
+}
+
+function buildOptionJson(offer: OfferEntry, placementId: string, request: DecisionRequest): Json {
   const out: Json = { "xdm:id": offer.id, "repo:etag": offer.etag };
   const components = offer.representations.get(placementId);
   const component = components ? chooseComponent(components, request.language) : undefined;
@@ -75,13 +116,12 @@ function activityJson(activity: ActivityEntry, request: DecisionRequest): Json {
   return out;
 }
 
-function placementJson(index: DecisionIndex, placementId: string, request: DecisionRequest): Json {
-  const placement = index.placement(placementId);
-  const out: Json = { "xdm:id": placementId, "repo:etag": placement?.etag ?? 0 };
+function placementJson(placementId: string, placement: PlacementEntry, request: DecisionRequest): Json {
+  const out: Json = { "xdm:id": placementId, "repo:etag": placement.etag };
   const wanted = request.metadata.placement;
-  if (wanted.has("name") && placement?.name !== undefined) out["xdm:name"] = placement.name;
-  if (wanted.has("channel") && placement?.channel !== undefined) out["xdm:channel"] = placement.channel;
-  if (wanted.has("componentType") && placement?.componentType !== undefined)
+  if (wanted.has("name") && placement.name !== undefined) out["xdm:name"] = placement.name;
+  if (wanted.has("channel") && placement.channel !== undefined) out["xdm:channel"] = placement.channel;
+  if (wanted.has("componentType") && placement.componentType !== undefined)
     out["xdm:componentType"] = placement.componentType;
   return out;
 }
@@ -102,7 +142,7 @@ export function decisionResponse(
   const items = propositions.map((p, i) => {
     const item: Json = {
       "xdm:activity": activityJson(p.activity, request),
-      "xdm:placement": placementJson(index, p.placementId, request),
+      "xdm:placement": placementJson(p.placementId, p.placement, request),
     };
     const chosen = selection[i]!;
     if (chosen.length > 0) item["xdm:options"] = chosen.map((o) => optionJson(o, p.placementId, request));

@@ -7,7 +7,7 @@
  * default) or proposed uncounted (open), and the failure is reported through `onCappingError`.
  */
 import { DecisioningError } from "../../errors";
-import type { CappingStore, CapReservation } from "./capping/port";
+import { isPromise, type CappingStore, type CapReservation, type MaybePromise } from "./capping/port";
 import type { DecisionIndex } from "./decision-index";
 import { collectEligible, selectOffers, type CapCounts, type Eligible } from "./decide";
 import { diagnosticsResponse } from "./diagnostics";
@@ -83,38 +83,95 @@ interface CapPolicy {
   onConflict(): void;
 }
 
-/** Selects, reserving the caps of what was selected atomically; returns the final selection. */
-async function selectWithCaps(
-  caps: CapPolicy,
-  index: DecisionIndex,
-  request: DecisionRequest,
-  eligible: Eligible,
-  random: () => Random,
-): Promise<OfferEntry[][]> {
-  const ids = eligible.capped.map((o) => o.id);
-  const giveUp = () => selectOffers(eligible, request, exhausted(eligible.capped), random());
-  let counts: CapCounts = new Map();
-  try {
-    if (ids.length > 0) counts = await caps.capping.read(index.containerId, ids, request.profileKey);
-  } catch (err) {
-    caps.onFailure(err, "read");
-    return caps.failOpen ? selectOffers(eligible, request, new Map(), random()) : giveUp();
-  }
-  for (let attempt = 0; attempt < MAX_RESERVE_ATTEMPTS; attempt++) {
-    const selection = selectOffers(eligible, request, counts, random());
+/** One decision's selection step: what {@link selectWithCaps} and its continuations share. */
+interface Selection {
+  caps: CapPolicy;
+  containerId: string;
+  request: DecisionRequest;
+  eligible: Eligible;
+  random: () => Random;
+}
+
+function select(s: Selection, counts: CapCounts): OfferEntry[][] {
+  return selectOffers(s.eligible, s.request, counts, s.random());
+}
+
+/** Every capped offer left out: what is proposed when caps cannot be checked (fail closed). */
+function giveUp(s: Selection): OfferEntry[][] {
+  return select(s, exhausted(s.eligible.capped));
+}
+
+function readFailed(s: Selection, err: unknown): OfferEntry[][] {
+  s.caps.onFailure(err, "read");
+  return s.caps.failOpen ? select(s, new Map()) : giveUp(s);
+}
+
+function reserveFailed(s: Selection, err: unknown, selection: OfferEntry[][]): OfferEntry[][] {
+  s.caps.onFailure(err, "reserve");
+  return s.caps.failOpen ? selection : giveUp(s);
+}
+
+/** The reservation was refused: select again with the counters the store returned. */
+function afterConflict(s: Selection, counts: CapCounts, refused: CapCounts): CapCounts {
+  s.caps.onConflict();
+  return new Map([...counts, ...refused]);
+}
+
+/**
+ * Selects and reserves the caps of the selection, from `attempt` on, until a reservation holds.
+ * Synchronous while the store answers directly; continues on the promise when it does not.
+ */
+function reserveLoop(
+  s: Selection,
+  counts: CapCounts,
+  attempt: number,
+): OfferEntry[][] | Promise<OfferEntry[][]> {
+  for (; attempt < MAX_RESERVE_ATTEMPTS; attempt++) {
+    const selection = select(s, counts);
     const items = reservations(selection);
-    if (request.dryRun || items.length === 0) return selection;
+    if (s.request.dryRun || items.length === 0) return selection;
     try {
-      const result = await caps.capping.reserve(index.containerId, items, request.profileKey);
+      const result = s.caps.capping.reserve(s.containerId, items, s.request.profileKey);
+      if (isPromise(result)) {
+        const next = attempt + 1;
+        return result.then(
+          (r) => {
+            if (r.ok) return selection;
+            let refreshed: CapCounts;
+            try {
+              refreshed = afterConflict(s, counts, r.counts);
+            } catch (err) {
+              return reserveFailed(s, err, selection);
+            }
+            return reserveLoop(s, refreshed, next);
+          },
+          (err: unknown) => reserveFailed(s, err, selection),
+        );
+      }
       if (result.ok) return selection;
-      caps.onConflict();
-      counts = new Map([...counts, ...result.counts]);
+      counts = afterConflict(s, counts, result.counts);
     } catch (err) {
-      caps.onFailure(err, "reserve");
-      return caps.failOpen ? selection : giveUp();
+      return reserveFailed(s, err, selection);
     }
   }
-  return giveUp();
+  return giveUp(s);
+}
+
+/** Selects, reserving the caps of what was selected atomically; returns the final selection. */
+function selectWithCaps(s: Selection): OfferEntry[][] | Promise<OfferEntry[][]> {
+  if (s.eligible.capped.length === 0) return reserveLoop(s, new Map(), 0);
+  const ids = s.eligible.capped.map((o) => o.id);
+  let counts: MaybePromise<CapCounts>;
+  try {
+    counts = s.caps.capping.read(s.containerId, ids, s.request.profileKey);
+  } catch (err) {
+    return readFailed(s, err);
+  }
+  if (!isPromise(counts)) return reserveLoop(s, counts, 0);
+  return counts.then(
+    (c) => reserveLoop(s, c, 0),
+    (err: unknown) => readFailed(s, err),
+  );
 }
 
 export function createOfferRuntime(options: OfferRuntimeOptions): OfferRuntime {
@@ -157,7 +214,14 @@ export function createOfferRuntime(options: OfferRuntimeOptions): OfferRuntime {
       const at = now();
       const data = options.profiles.get(request.profileKey) ?? EMPTY_PROFILE;
       const eligible = collectEligible(index, request, data, at);
-      const selection = await selectWithCaps(caps, index, request, eligible, randomFor(request));
+      const selecting = selectWithCaps({
+        caps,
+        containerId: index.containerId,
+        request,
+        eligible,
+        random: randomFor(request),
+      });
+      const selection = isPromise(selecting) ? await selecting : selecting;
       return decisionResponse(index, request, eligible.propositions, selection, {
         propositionId: uuid(),
         now: at,
