@@ -10,21 +10,37 @@
  */
 import cluster from "node:cluster";
 import { parseArgs } from "node:util";
-import Fastify from "fastify";
+import Fastify, { type FastifyInstance } from "fastify";
 import { offersPlugin } from "../../src/offers/http-plugin";
 import { DecisionIndex } from "../../src/offers/core/decision-index";
-import { buildCatalog } from "./catalog";
-import { BENCH_NOW, createBenchRuntime } from "./lib";
+import type { OfferRuntime } from "../../src/offers/core/runtime";
+import { buildCatalog, type BenchCatalog } from "./catalog";
+import { BENCH_NOW, createBenchRuntime, requestBody } from "./lib";
 
-const { values } = parseArgs({ options: { workers: { type: "string", default: "1" } } });
+const { values } = parseArgs({
+  options: { workers: { type: "string", default: "1" }, floor: { type: "boolean", default: false } },
+});
 const workers = Math.max(1, Number(values.workers) || 1);
+const DECISIONS_PATH = "/data/core/ode/:containerId/decisions";
+
+/**
+ * The HTTP floor: fastify parsing the request body and answering a canned decision of the real
+ * size (the answer to the first benchmark request), so that the same load shows what HTTP alone
+ * costs on this machine.
+ */
+async function floorRoute(app: FastifyInstance, runtime: OfferRuntime, catalog: BenchCatalog): Promise<void> {
+  const canned = JSON.stringify(await runtime.decide("bench", requestBody(catalog, 0)));
+  app.post(DECISIONS_PATH, async (_request, reply) => reply.type("application/json").send(canned));
+}
 
 async function serve(): Promise<string> {
   const catalog = buildCatalog();
   const index = DecisionIndex.fromSnapshot(catalog.snapshot, BENCH_NOW);
   for (const a of catalog.activities) index.candidates(index.activity(a.id)!, a.placement);
   const app = Fastify({ logger: false });
-  await app.register(offersPlugin, { runtime: createBenchRuntime(catalog, index) });
+  const runtime = createBenchRuntime(catalog, index);
+  if (values.floor) await floorRoute(app, runtime, catalog);
+  else await app.register(offersPlugin, { runtime });
   process.on("SIGTERM", () => void app.close().then(() => process.exit(0)));
   return app.listen({ host: "127.0.0.1", port: 0 });
 }

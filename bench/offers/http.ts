@@ -26,9 +26,10 @@ export interface HttpResult {
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 
-async function startServer(workers: number): Promise<{ address: string; stop(): void }> {
+async function startServer(workers: number, floor: boolean): Promise<{ address: string; stop(): void }> {
   const script = path.join(path.dirname(fileURLToPath(import.meta.url)), "http-server.ts");
-  const child = spawn(process.execPath, ["--import", "tsx", script, "--workers", String(workers)], {
+  const args = ["--import", "tsx", script, "--workers", String(workers), ...(floor ? ["--floor"] : [])];
+  const child = spawn(process.execPath, args, {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const address = await new Promise<string>((resolve, reject) => {
@@ -38,9 +39,15 @@ async function startServer(workers: number): Promise<{ address: string; stop(): 
   return { address, stop: () => child.kill("SIGTERM") };
 }
 
-export async function benchHttp(catalog: BenchCatalog, inFlight = 32, workers = 1): Promise<HttpResult> {
+/** `floor`: the same load against fastify answering a canned decision (http-server.ts --floor). */
+export async function benchHttp(
+  catalog: BenchCatalog,
+  inFlight = 32,
+  workers = 1,
+  floor = false,
+): Promise<HttpResult> {
   const total = Number(process.env.BENCH_HTTP_REQUESTS ?? 20_000);
-  const server = await startServer(workers);
+  const server = await startServer(workers, floor);
   const address = server.address;
   const pool = new Pool(address, { connections: inFlight, pipelining: 1 });
   const bodies = Array.from({ length: 1024 }, (_, i) => JSON.stringify(requestBody(catalog, i)));

@@ -8,7 +8,9 @@
  *  - index build from the snapshot, and the incremental update after one offer changes;
  *  - HTTP p99 latency at 32 requests in flight through the real endpoint (fastify on 127.0.0.1),
  *    the server in one process; then the same load on 2 node:cluster workers (an additional row:
- *    the 2-core machine also runs the load generator, and each worker has its own capping counters).
+ *    the 2-core machine also runs the load generator, and each worker has its own capping counters);
+ *    last the HTTP floor: the same load against fastify answering a canned decision of the same
+ *    size, which shows what the HTTP stack and the load generator alone cost on this machine.
  *
  * Options (env): BENCH_SECONDS (default 5), BENCH_HTTP_REQUESTS (default 20000).
  * Results: bench/results/offers.json.
@@ -107,6 +109,8 @@ async function main(): Promise<void> {
   console.log(httpLine(http, ""));
   const httpWorkers = await benchHttp(catalog, 32, 2);
   console.log(httpLine(httpWorkers, `, ${httpWorkers.workers} cluster workers`));
+  const httpFloor = await benchHttp(catalog, 32, 1, true);
+  console.log(httpLine(httpFloor, ", HTTP floor (fastify, canned decision)"));
   const result = {
     date: new Date().toISOString(),
     node: process.version,
@@ -124,6 +128,7 @@ async function main(): Promise<void> {
     },
     http,
     httpClusterWorkers: httpWorkers,
+    httpFloor,
   };
   const out = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "results");
   mkdirSync(out, { recursive: true });
