@@ -10,7 +10,6 @@ import type { DecisioningError } from "../../errors";
 import type { SafeLogger } from "../../logger";
 import type { Scheduler } from "../../platform/scheduler";
 import type { DeliveryRequest } from "../../protocol/delivery";
-import { sleep } from "../../primitives/abort";
 import type { SealedBatch } from "./buffer";
 import { decideRetry, givenUpError, type RetryPolicy } from "./retry-policy";
 import type { NotificationQueueOptions } from "./types";
@@ -58,8 +57,8 @@ export class Dispatcher {
   #flushWaiters: FlushWaiter[] = [];
   #upstreamDown = false;
   #abandoned = false;
-  /** Aborted when the queue abandons its batches: wakes the batches sleeping before a retry. */
-  readonly #wakeRetries = new AbortController();
+  /** Batches sleeping before a retry, each with the function that wakes it when the queue abandons them. */
+  readonly #sleeping = new Set<() => void>();
   readonly #counts: DispatchCounts = { sent: 0, failed: 0, sentNotifications: 0, failedNotifications: 0 };
 
   constructor(source: BatchSource, options: DispatcherOptions) {
@@ -133,7 +132,7 @@ export class Dispatcher {
         batch.waiters.dropped += batch.notifications.length;
       this.#settle(batch);
     }
-    this.#wakeRetries.abort();
+    for (const wake of [...this.#sleeping]) wake();
     this.#settleFlushWaiters();
   }
 
@@ -189,13 +188,25 @@ export class Dispatcher {
           this.#o.logger.debug(
             `Notification send failed (attempt ${attempt + 1}); retrying in ${decision.delay} ms`,
           );
-        try {
-          await sleep(this.#o.scheduler, decision.delay, this.#wakeRetries.signal);
-        } catch {
-          return; // abandoned at the close deadline: abandon() took the batch
-        }
+        if (!(await this.#sleepBeforeRetry(decision.delay))) return; // abandon() took the batch
       }
     }
+  }
+
+  /** Resolves true after `delay`, or false at once when the queue abandons its batches meanwhile. */
+  #sleepBeforeRetry(delay: number): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const wake = () => {
+        this.#sleeping.delete(wake);
+        timer.cancel();
+        resolve(false);
+      };
+      const timer = this.#o.scheduler.setTimeout(() => {
+        this.#sleeping.delete(wake);
+        resolve(true);
+      }, Math.max(0, delay));
+      this.#sleeping.add(wake);
+    });
   }
 
   #giveUp(batch: SealedBatch, request: DeliveryRequest, attempts: number, err: unknown): void {

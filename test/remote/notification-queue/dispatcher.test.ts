@@ -208,4 +208,29 @@ describe("Dispatcher abandon", () => {
     d.kick();
     expect(attempts).toHaveLength(1);
   });
+
+  it("wakes every batch sleeping before a retry, however many, and leaves no timer behind", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on("warning", onWarning);
+    try {
+      const { d, scheduler, attempts, seal } = dispatcher({ concurrency: 20 });
+      const tokens = Array.from({ length: 20 }, (_, i) => `t${i}`);
+      seal(...tokens);
+      d.kick();
+      await scheduler.advance(0);
+      expect(attempts).toHaveLength(20);
+      for (const attempt of attempts) attempt.reject(new Error("down")); // all 20 sleep before a retry
+      await scheduler.advance(0);
+      d.abandon(() => undefined);
+      await scheduler.advance(0);
+      expect(scheduler.pending).toBe(0);
+      await scheduler.advance(10_000);
+      expect(attempts).toHaveLength(20); // none of them retried after the abandon
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((w) => w.name === "MaxListenersExceededWarning")).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
 });
