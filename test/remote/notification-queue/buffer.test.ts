@@ -1,16 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { Notification } from "../../../src/protocol/delivery";
 import { NotificationBuffer, type SealedBatch } from "../../../src/remote/notification-queue/buffer";
 import { estimateBytes } from "../../../src/remote/notification-queue/estimate";
 import { ItemWaiters } from "../../../src/remote/notification-queue/waiters";
+import { note } from "./support";
 
 const visitor = (n: number) => ({ id: { tntId: `tnt-${n}` }, context: { channel: "web" } });
-const note = (token: string): Notification => ({
-  id: `n-${token}`,
-  type: "display",
-  timestamp: 1,
-  tokens: [token],
-});
 
 function buffer(limits: Partial<{ batchSize: number; maxQueued: number; maxQueuedBytes: number }> = {}) {
   const drops: { dropped: number; reason: string }[] = [];

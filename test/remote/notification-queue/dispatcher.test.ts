@@ -1,18 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { DecisioningError } from "../../../src/errors";
-import type { DeliveryRequest, Notification } from "../../../src/protocol/delivery";
+import type { DeliveryRequest } from "../../../src/protocol/delivery";
 import { resolveBackoff } from "../../../src/primitives/backoff";
-import { NotificationBuffer, type SealedBatch } from "../../../src/remote/notification-queue/buffer";
+import type { SealedBatch } from "../../../src/remote/notification-queue/buffer";
 import { Dispatcher, type DispatcherOptions } from "../../../src/remote/notification-queue/dispatcher";
 import { ManualScheduler } from "../../support/manual-scheduler";
 import { recordingLogger } from "../stub-server";
+import { note, quietBuffer } from "./support";
 
-const note = (token: string): Notification => ({
-  id: `n-${token}`,
-  type: "display",
-  timestamp: 1,
-  tokens: [token],
-});
 const badRequest = () =>
   new DecisioningError("ODE_ERR_HTTP_STATUS", "400", { status: 400, recoverable: false });
 
@@ -28,10 +23,7 @@ interface Attempt {
  */
 function dispatcher(extra: Partial<DispatcherOptions> = {}) {
   const scheduler = new ManualScheduler(0);
-  const buffer = new NotificationBuffer(
-    { batchSize: 1, maxQueued: 1000, maxQueuedBytes: 1 << 30 },
-    { onUnserialisable: () => undefined, onDropped: () => undefined },
-  );
+  const buffer = quietBuffer(1);
   const attempts: Attempt[] = [];
   const givenUp: { error: DecisioningError; request: DeliveryRequest }[] = [];
   const settled: { token: string | undefined; abandoned: boolean }[] = [];

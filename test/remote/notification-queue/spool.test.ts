@@ -1,21 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { Notification } from "../../../src/protocol/delivery";
-import { NotificationBuffer } from "../../../src/remote/notification-queue/buffer";
 import { SpoolKeeper } from "../../../src/remote/notification-queue/spool";
 import type { SpooledBatch } from "../../../src/remote/notification-queue/types";
 import { recordingLogger } from "../stub-server";
+import { note, quietBuffer } from "./support";
 
-const note = (token: string): Notification => ({
-  id: `n-${token}`,
-  type: "display",
-  timestamp: 1,
-  tokens: [token],
-});
-const newBuffer = () =>
-  new NotificationBuffer(
-    { batchSize: 10, maxQueued: 1000, maxQueuedBytes: 1 << 30 },
-    { onUnserialisable: () => undefined, onDropped: () => undefined },
-  );
+const newBuffer = () => quietBuffer(10);
 
 function memorySpool(initial: SpooledBatch[]) {
   const saves: SpooledBatch[][] = [];
