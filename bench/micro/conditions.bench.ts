@@ -48,12 +48,20 @@ const CASES: [string, unknown][] = [
   ["literal true", true],
   ["== const var", { "==": ["firefox", { var: "user.browserType" }] }],
   ["<= between (timestamps)", { "<=": [1583400000000, { var: "current_timestamp" }, 1600000000000] }],
-  ["and(<= between, in)", { and: [{ "<=": [0, { var: "allocation" }, 50] }, { in: ["bar", { var: "page.url_lc" }] }] }],
-  ["and(<, >=) allocation", { and: [{ "<": [0, { var: "allocation" }] }, { ">=": [50, { var: "allocation" }] }] }],
+  [
+    "and(<= between, in)",
+    { and: [{ "<=": [0, { var: "allocation" }, 50] }, { in: ["bar", { var: "page.url_lc" }] }] },
+  ],
+  [
+    "and(<, >=) allocation",
+    { and: [{ "<": [0, { var: "allocation" }] }, { ">=": [50, { var: "allocation" }] }] },
+  ],
   ["largest production condition", largest],
 ];
 
-console.log(`${"condition".padEnd(32)} ${"compiled ns/op".padStart(15)} ${"json-logic-js ns/op".padStart(20)}`);
+console.log(
+  `${"condition".padEnd(32)} ${"compiled ns/op".padStart(15)} ${"json-logic-js ns/op".padStart(20)}`,
+);
 for (const [name, logic] of CASES) {
   const compiled = compileCondition(logic);
   const compiledNs = measure(compiled, 2_000_000);
@@ -72,7 +80,9 @@ const refAllNs = measure((d) => {
   for (const c of allRules) if (jsonLogic.apply(c as any, d)) n++;
   return n;
 }, 2_000);
-console.log(`${`all ${allRules.length} production rules`.padEnd(32)} ${allNs.toFixed(0).padStart(15)} ${refAllNs.toFixed(0).padStart(20)}`);
+console.log(
+  `${`all ${allRules.length} production rules`.padEnd(32)} ${allNs.toFixed(0).padStart(15)} ${refAllNs.toFixed(0).padStart(20)}`,
+);
 
 const t0 = performance.now();
 for (let i = 0; i < 20; i++) for (const c of allRules) compileCondition(c);

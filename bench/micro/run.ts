@@ -16,6 +16,7 @@ import { cases as context } from "./context.bench";
 import { cases as decide } from "./decide.bench";
 import { cases as floor } from "./floor.bench";
 import { formatMicroTable, runCase, type MicroResult } from "./micro";
+import { cases as notificationBody } from "./notification-body.bench";
 import { cases as rule } from "./rule.bench";
 import { cases as url } from "./url.bench";
 
@@ -25,7 +26,16 @@ const quick = argv.includes("--quick");
 const filterAt = argv.indexOf("--filter");
 const filter = filterAt >= 0 ? argv[filterAt + 1] : undefined;
 
-const all = [...floor, ...allocation, ...url, ...context, ...rule, ...decide, ...compile];
+const all = [
+  ...floor,
+  ...notificationBody,
+  ...allocation,
+  ...url,
+  ...context,
+  ...rule,
+  ...decide,
+  ...compile,
+];
 const selected = filter ? all.filter((c) => c.name.includes(filter)) : all;
 const results: MicroResult[] = [];
 for (const c of selected) {
