@@ -75,6 +75,8 @@ interface QueueParts {
   buffer: NotificationBuffer;
   dispatcher: Dispatcher;
   timer: FlushTimer;
+  /** Sends what an enqueue sealed, in a task of its own (delay 0). */
+  sendTimer: FlushTimer;
   spool: SpoolKeeper;
   closer: QueueCloser;
 }
@@ -99,8 +101,12 @@ export function createNotificationQueue(o: NotificationQueueOptions): Notificati
     buffer.sealAll();
     dispatcher.kick();
   });
+  // Batches sealed by an enqueue are sent from a timer task of their own, not inside the call that
+  // enqueued: the getOffers (or HTTP request) that completes the 50th group does not pay for 50 sends.
+  const sendTimer = new FlushTimer(scheduler, 0, () => dispatcher.kick());
   const flush = (): Promise<void> => {
     timer.cancel();
+    sendTimer.cancel();
     buffer.sealAll();
     return dispatcher.waitForSealedBefore(buffer.nextSeq);
   };
@@ -115,7 +121,7 @@ export function createNotificationQueue(o: NotificationQueueOptions): Notificati
     retryUntilDelivered,
     flush,
   });
-  const q: QueueParts = { logger, telemetry: settings.telemetry, buffer, dispatcher, timer, spool, closer };
+  const q: QueueParts = { logger, telemetry: settings.telemetry, buffer, dispatcher, timer, sendTimer, spool, closer };
 
   if (spool.loadInto(buffer) > 0) dispatcher.kick();
 
@@ -164,7 +170,7 @@ function enqueue(q: QueueParts, item: NotificationQueueItem): void {
   buffer.enforceCapacity();
   if (buffer.sealIfDue(group)) {
     if (buffer.groupCount === 0) timer.cancel();
-    q.dispatcher.kick();
+    q.sendTimer.arm();
   }
   if (buffer.groupCount > 0) timer.arm();
 }
