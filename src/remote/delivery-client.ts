@@ -103,11 +103,19 @@ export function deliveryHost(o: { client: string; cluster?: string; serverDomain
   return `${scheme}${o.client}.${TARGET_HOST_SUFFIX}`;
 }
 
+/** The Delivery URL up to the session id's value: `…/rest/v1/delivery?imsOrgId=…&sessionId=`. */
+function deliveryUrlPrefix(host: string, organizationId: string): string {
+  return `${host}${DELIVERY_PATH}?imsOrgId=${encodeURIComponent(organizationId)}&sessionId=`;
+}
+
+/** The `&version=…` query parameter, or "" without a version. */
+function versionParameter(version: string | undefined): string {
+  return nonEmpty(version) ? `&version=${encodeURIComponent(version)}` : "";
+}
+
 /** The full Delivery URL with `imsOrgId`, `sessionId` and optional `version` query parameters. */
 export function deliveryUrl(host: string, organizationId: string, sessionId: string, version?: string): string {
-  let url = `${host}${DELIVERY_PATH}?imsOrgId=${encodeURIComponent(organizationId)}&sessionId=${encodeURIComponent(sessionId)}`;
-  if (nonEmpty(version)) url += `&version=${encodeURIComponent(version)}`;
-  return url;
+  return deliveryUrlPrefix(host, organizationId) + encodeURIComponent(sessionId) + versionParameter(version);
 }
 
 function messageOf(err: unknown): string {
@@ -156,7 +164,7 @@ function resolveSettings(o: DeliveryClientOptions): Settings {
     backoff: resolveBackoff(o.backoff, DELIVERY_RETRY_BACKOFF),
     sdkVersion: nonEmpty(o.sdkVersion) ? o.sdkVersion : SDK_VERSION,
     timeout: numberOption(o.timeout, DEFAULT_DELIVERY_TIMEOUT, POSITIVE),
-    versionQuery: nonEmpty(o.version) ? `&version=${encodeURIComponent(o.version)}` : "",
+    versionQuery: versionParameter(o.version),
     endpoints: new Map(),
     hrNow: perf && typeof perf.now === "function" ? () => perf.now() : () => o.scheduler.now(),
   };
@@ -168,7 +176,7 @@ function endpointFor(s: Settings, cluster: string | undefined): Endpoint {
   if (cached) return cached;
   const { o } = s;
   const host = deliveryHost({ client: o.client, cluster, serverDomain: o.serverDomain, secure: o.secure });
-  const urlPrefix = `${host}${DELIVERY_PATH}?imsOrgId=${encodeURIComponent(o.organizationId)}&sessionId=`;
+  const urlPrefix = deliveryUrlPrefix(host, o.organizationId);
   const endpoint = { host, urlPrefix };
   if (s.endpoints.size < MAX_CACHED_ENDPOINTS) s.endpoints.set(cluster, endpoint);
   return endpoint;
