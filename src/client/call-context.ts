@@ -9,7 +9,7 @@ import { randomId, randomSupplementalDataId } from "../platform/ids";
 import { clusterFromTntId, parseTargetCookie, parseVisitorCookie } from "../protocol/cookies";
 import type { CustomerId, DeliveryRequest } from "../protocol/delivery";
 import type { GetOffersOptions } from "./call-options";
-import { normalizeRequest } from "./request";
+import { ADDRESS_KEYS, CONTEXT_KEYS, GEO_KEYS, normalizeRequest } from "./request";
 
 export interface CallContext {
   now: number;
@@ -132,47 +132,33 @@ function keyPart(value: unknown): string {
   }
 }
 
-/** `tag` + the key text of `value`, or "" when the value is absent. */
-const field = (tag: string, value: unknown): string => (value === undefined ? "" : tag + keyPart(value));
+/** The fields of a normalised object that are nested objects, with the keys normalisation keeps. */
+const NESTED_KEYS: Readonly<Record<string, readonly string[]>> = { address: ADDRESS_KEYS, geo: GEO_KEYS };
 
 /**
- * The key text of a normalised context: its known fields one by one (no serialisation of the
- * whole), each present field tagged, absent ones left out.
+ * The key text of a normalised object over the fields normalisation keeps (`keys`, see
+ * normalizeContext): each present field as its position and its key part, nested address and geo
+ * the same way, length-prefixed. No serialisation of the whole.
  */
-function contextKey(context: DeliveryRequest["context"]): string {
-  if (context === undefined || context === null) return "u";
-  const c = context as Record<string, unknown>;
-  let key =
-    field("a", c.channel) +
-    field("b", c.mobilePlatform) +
-    field("c", c.application) +
-    field("d", c.screen) +
-    field("e", c.window) +
-    field("f", c.browser) +
-    field("g", c.timeOffsetInMinutes) +
-    field("h", c.userAgent) +
-    field("i", c.clientHints) +
-    field("j", c.beacon);
-  const address = c.address as Record<string, unknown> | undefined;
-  if (address !== undefined) {
-    key +=
-      address !== null && typeof address === "object"
-        ? "k" + keyPart(address.url) + keyPart(address.referringUrl)
-        : "K" + keyPart(address);
+function fieldsKey(value: Record<string, unknown>, keys: readonly string[]): string {
+  let key = "";
+  for (let i = 0; i < keys.length; i++) {
+    const field = value[keys[i]!];
+    if (field === undefined) continue;
+    const nested = NESTED_KEYS[keys[i]!];
+    if (nested && field !== null && typeof field === "object") {
+      const inner = fieldsKey(field as Record<string, unknown>, nested);
+      key += `${i}o${inner.length}:${inner}`;
+    } else {
+      key += i + keyPart(field);
+    }
   }
-  const geo = c.geo as Record<string, unknown> | undefined;
-  if (geo === undefined || geo === null || typeof geo !== "object") return key + "L" + keyPart(geo);
-  return (
-    key +
-    "l" +
-    field("m", geo.ipAddress) +
-    field("n", geo.latitude) +
-    field("o", geo.longitude) +
-    field("p", geo.countryCode) +
-    field("q", geo.stateCode) +
-    field("r", geo.city) +
-    field("s", geo.zip)
-  );
+  return key;
+}
+
+function contextKey(context: DeliveryRequest["context"]): string {
+  if (context === undefined || context === null || typeof context !== "object") return keyPart(context);
+  return `c${fieldsKey(context as Record<string, unknown>, CONTEXT_KEYS)}`;
 }
 
 /**

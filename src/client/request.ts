@@ -74,7 +74,8 @@ function pick<T extends object>(source: Record<string, unknown>, keys: readonly 
 }
 
 const DETAIL_KEYS = ["address", "parameters", "profileParameters", "order", "product"] as const;
-const CONTEXT_KEYS = [
+/** The context fields a normalised request keeps (everything else is dropped). */
+export const CONTEXT_KEYS = [
   "channel",
   "mobilePlatform",
   "application",
@@ -88,7 +89,8 @@ const CONTEXT_KEYS = [
   "clientHints",
   "beacon",
 ] as const;
-const GEO_KEYS = ["ipAddress", "latitude", "longitude", "countryCode", "stateCode", "city", "zip"] as const;
+export const GEO_KEYS = ["ipAddress", "latitude", "longitude", "countryCode", "stateCode", "city", "zip"] as const;
+export const ADDRESS_KEYS = ["url", "referringUrl"] as const;
 
 function normalizeDetails(value: unknown): RequestDetails {
   return isObject(value) ? pick<RequestDetails>(value, DETAIL_KEYS) : {};
@@ -166,7 +168,7 @@ function normalizeContext(context: unknown): Context {
   }
   const out = pick<Context>(context, CONTEXT_KEYS);
   if (isObject(out.geo)) out.geo = pick<NonNullable<Context["geo"]>>(out.geo, GEO_KEYS);
-  if (isObject(out.address)) out.address = pick(out.address, ["url", "referringUrl"]);
+  if (isObject(out.address)) out.address = pick(out.address, ADDRESS_KEYS);
   // The reference forces the channel to "web" whatever was given, "mobile" included.
   out.channel = "web";
   return out;
