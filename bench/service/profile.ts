@@ -12,6 +12,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { formatProfile, summarizeProfile } from "../lib/cpu-profile";
 import { freePort, ROOT, serviceEntry, waitFor200 } from "../lib/processes";
+import { runLoadGenerator } from "./run-load";
 import { startStandIn } from "./stand-in";
 
 const { values } = parseArgs({
@@ -40,22 +41,7 @@ async function main(): Promise<void> {
   let exited = false;
   const done = new Promise<void>((r) => service.on("exit", () => ((exited = true), r())));
   await waitFor200(`${url}/ready`, () => exited);
-  const load = spawn(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      path.join(import.meta.dirname, "load.ts"),
-      "--url",
-      url,
-      "--duration",
-      values.duration!,
-    ],
-    { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] },
-  );
-  let out = "";
-  load.stdout!.on("data", (d: Buffer) => (out += d.toString("utf8")));
-  await new Promise((r) => load.on("exit", r));
+  const load = await runLoadGenerator(url, ["--duration", values.duration!]);
   service.kill("SIGTERM");
   await done;
   await standIn?.close();
@@ -65,7 +51,7 @@ async function main(): Promise<void> {
   const kept = path.join(ROOT, "bench", "results", `service-${values.upstream}.cpuprofile`);
   renameSync(path.join(dir, file), kept);
   rmSync(dir, { recursive: true, force: true });
-  process.stdout.write(`load: ${out.trim()}\nprofile: ${path.relative(ROOT, kept)} (${entry.kind})\n\n`);
+  process.stdout.write(`load: ${JSON.stringify(load)}\nprofile: ${path.relative(ROOT, kept)} (${entry.kind})\n\n`);
   process.stdout.write(formatProfile(summarizeProfile(kept, ROOT), 45));
 }
 

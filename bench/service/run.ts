@@ -25,6 +25,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { freePort, ROOT, serviceEntry, treeRss, waitFor200 } from "../lib/processes";
+import { runLoadGenerator } from "./run-load";
 import { startStandIn, type StandIn } from "./stand-in";
 
 const { values } = parseArgs({
@@ -164,38 +165,24 @@ async function startServer(spec: RowSpec, standIn: StandIn | undefined, dir: str
   return { child, url, exited, exitedAt: () => at, logFile };
 }
 
-async function runLoad(
+function runLoad(
   url: string,
   prefix: string,
   answered: string,
   duration: number,
 ): Promise<Record<string, any>> {
-  const child = spawn(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      path.join(import.meta.dirname, "load.ts"),
-      "--url",
-      url,
-      "--duration",
-      String(duration),
-      "--warmup",
-      String(WARMUP),
-      "--connections",
-      values.connections!,
-      "--prefix",
-      prefix,
-      "--answered",
-      answered,
-    ],
-    { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] },
-  );
-  let out = "";
-  child.stdout!.on("data", (d: Buffer) => (out += d.toString("utf8")));
-  const code = await new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
-  if (code !== 0) throw new Error(`load generator exited with ${code}`);
-  return JSON.parse(out.trim().split("\n").pop()!) as Record<string, any>;
+  return runLoadGenerator(url, [
+    "--duration",
+    String(duration),
+    "--warmup",
+    String(WARMUP),
+    "--connections",
+    values.connections!,
+    "--prefix",
+    prefix,
+    "--answered",
+    answered,
+  ]);
 }
 
 /**
