@@ -6,7 +6,6 @@
 import { DecisioningError, toDecisioningError } from "../errors";
 import { checkDeliveryInput } from "./request-guard";
 import { withTimeout } from "../primitives/abort";
-import { LOCATION_HINT_COOKIE_NAME, TARGET_COOKIE_NAME, visitorCookieName } from "../protocol/cookies";
 import type { NotificationQueue } from "../remote/notification-queue";
 import { createAttributes, withAttributeMboxes, type Attributes } from "./attributes";
 import type { GetOffersOptions, ReadyOptions } from "./call-options";
@@ -17,6 +16,7 @@ import * as pipeline from "./pipeline";
 import { webPlatform, type ClientPlatform } from "./platform";
 import { artifactFreshness, type ArtifactFreshness, type GetOffersResult } from "./result";
 import type { ClientRuntime } from "./runtime";
+import { TargetClientStatics } from "./sdk-statics";
 
 export interface ClientStatus {
   ready: boolean;
@@ -36,13 +36,7 @@ const INTERNAL = Symbol("TargetClient.internal");
  * `TargetClient.create(options)`, wait with `await client.ready()`, decide with `getOffers`, and
  * release every timer, socket and queued notification with `await client.close()`.
  */
-export class TargetClient {
-  static readonly TargetCookieName = TARGET_COOKIE_NAME;
-  static readonly TargetLocationHintCookieName = LOCATION_HINT_COOKIE_NAME;
-  static readonly AuthState = Object.freeze({ UNKNOWN: 0, AUTHENTICATED: 1, LOGGED_OUT: 2 });
-  static getVisitorCookieName(organizationId: string): string {
-    return visitorCookieName(organizationId);
-  }
+export class TargetClient extends TargetClientStatics {
 
   /** The runtime's ports. A web platform here; the Node entry's subclass (./node) sets Node's. */
   protected static platform: ClientPlatform = webPlatform;
@@ -55,6 +49,7 @@ export class TargetClient {
   readonly #rt: ClientRuntime;
 
   constructor(token: symbol, options: ClientOptions) {
+    super();
     if (token !== INTERNAL) throw new Error("Please use TargetClient.create static method instead");
     this.#rt = createRuntime(options, (new.target as typeof TargetClient).platform);
     startRuntime(this.#rt, () => pipeline.pingLocationHint(this.#rt));

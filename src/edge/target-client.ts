@@ -22,10 +22,10 @@ import type { ClientStatus } from "../client/target-client";
 import { locationKind } from "../artifact/url";
 import { DecisioningError, toDecisioningError } from "../errors";
 import { createSafeLogger } from "../logger";
-import { LOCATION_HINT_COOKIE_NAME, TARGET_COOKIE_NAME, visitorCookieName } from "../protocol/cookies";
 import type { DeliveryRequest } from "../protocol/delivery";
 import { EdgeCoreClient } from "./platform";
 import type { WaitUntil } from "./wait-until";
+import { TargetClientStatics } from "../client/sdk-statics";
 
 /** Options of the edge TargetClient.create(): the Node client's, without file system features. */
 export interface EdgeClientOptions extends Omit<ClientOptions, "artifactCache" | "watchArtifactFile"> {
@@ -71,13 +71,7 @@ function pickWaitUntil(options: EdgeCallOptions | undefined, fallback: WaitUntil
   return typeof own === "function" ? own : fallback;
 }
 
-export class TargetClient {
-  static readonly TargetCookieName = TARGET_COOKIE_NAME;
-  static readonly TargetLocationHintCookieName = LOCATION_HINT_COOKIE_NAME;
-  static readonly AuthState = Object.freeze({ UNKNOWN: 0, AUTHENTICATED: 1, LOGGED_OUT: 2 });
-  static getVisitorCookieName(organizationId: string): string {
-    return visitorCookieName(organizationId);
-  }
+export class TargetClient extends TargetClientStatics {
 
   /** Creates a client synchronously, without I/O (safe at module scope); the first call loads the artifact. */
   static create(options: EdgeClientOptions): TargetClient {
@@ -95,6 +89,7 @@ export class TargetClient {
 
   /** Validates the options now (throwing as the Node client does); the core client is created by the first call. */
   constructor(token: symbol, options: EdgeClientOptions) {
+    super();
     if (token !== INTERNAL) throw new Error("Please use TargetClient.create static method instead");
     const log = createSafeLogger(options && typeof options === "object" ? options.logger : undefined);
     resolveOptions(options, log);
