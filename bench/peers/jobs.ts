@@ -10,7 +10,7 @@
  * Each system answers a call with one value per location: "A", "B" or null. Verification compares
  * those answers with expectations computed here, independently of every system.
  */
-import { randomBytes } from "node:crypto";
+import { visitorIdPool } from "../lib/visitor-ids";
 
 export type JobId = "a" | "b";
 export type Answer = "A" | "B" | null;
@@ -68,17 +68,8 @@ export interface Visit {
   userAgent: string;
 }
 
-const POOL_SIZE = 1 << 18;
-let pool: string[] | undefined;
-
 /** 32-hex-char visitor ids, distinct for 262,144 consecutive calls. */
-export function visitorId(i: number): string {
-  if (!pool) {
-    const hex = randomBytes(16 * POOL_SIZE).toString("hex");
-    pool = Array.from({ length: POOL_SIZE }, (_, k) => hex.slice(k * 32, k * 32 + 32));
-  }
-  return pool[i & (POOL_SIZE - 1)]!;
-}
+export const visitorId = visitorIdPool(1 << 18);
 
 export function visit(i: number): Visit {
   // Different periods (8 and 4 × 3) so every URL meets every user agent.

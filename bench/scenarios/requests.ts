@@ -2,19 +2,10 @@
  * Request builders of the decision scenarios. Every call gets a distinct visitor (tntId) from a
  * pre-generated pool, and a fresh request object (neither client may keep or mutate ours).
  */
-import { randomBytes } from "node:crypto";
-
-const POOL_SIZE = 1 << 16;
-let pool: string[] | undefined;
+import { visitorIdPool } from "../lib/visitor-ids";
 
 /** A pre-generated id, distinct for 65,536 consecutive calls. */
-export function visitorId(i: number): string {
-  if (!pool) {
-    const hex = randomBytes(16 * POOL_SIZE).toString("hex");
-    pool = Array.from({ length: POOL_SIZE }, (_, k) => hex.slice(k * 32, k * 32 + 32));
-  }
-  return pool[i & (POOL_SIZE - 1)]!;
-}
+export const visitorId = visitorIdPool(1 << 16);
 
 export const CHROME_UA =
   "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36";
