@@ -1,6 +1,6 @@
 /**
  * `npm run bench:service:profile`: CPU profile of `odd serve --upstream off --workers 1` under the
- * bench:service load (autocannon, 16 connections, a new visitor per request executing `hero`).
+ * bench:service load (wrk or autocannon, 16 connections, a new visitor per request executing `hero`).
  * Writes the .cpuprofile to bench/results/ and prints self time per function and per file.
  *
  *   npm run bench:service:profile -- [--duration 10] [--upstream off|stand-in]
@@ -41,7 +41,12 @@ async function main(): Promise<void> {
   let exited = false;
   const done = new Promise<void>((r) => service.on("exit", () => ((exited = true), r())));
   await waitFor200(`${url}/ready`, () => exited);
-  const load = await runLoadGenerator(url, ["--duration", values.duration!]);
+  const load = await runLoadGenerator(url, {
+    duration: Number(values.duration),
+    warmup: 3,
+    connections: 16,
+    prefix: "p-",
+  });
   service.kill("SIGTERM");
   await done;
   await standIn?.close();
@@ -51,7 +56,9 @@ async function main(): Promise<void> {
   const kept = path.join(ROOT, "bench", "results", `service-${values.upstream}.cpuprofile`);
   renameSync(path.join(dir, file), kept);
   rmSync(dir, { recursive: true, force: true });
-  process.stdout.write(`load: ${JSON.stringify(load)}\nprofile: ${path.relative(ROOT, kept)} (${entry.kind})\n\n`);
+  process.stdout.write(
+    `load: ${JSON.stringify(load)}\nprofile: ${path.relative(ROOT, kept)} (${entry.kind})\n\n`,
+  );
   process.stdout.write(formatProfile(summarizeProfile(kept, ROOT), 45));
 }
 

@@ -1,7 +1,7 @@
 /**
  * `npm run bench:service`: the decisioning service under HTTP load, side by side with its HTTP floor
  * and the reference SDK behind the same fastify, in one run against the same load generator
- * (autocannon in its own process, 16 keep-alive connections, a new visitor per request executing the
+ * (wrk, or autocannon without it, in its own process, 16 keep-alive connections, a new visitor per request executing the
  * sample's `hero` mbox). Rows:
  *
  *   floor         fastify answering a canned Delivery response after parsing the body
@@ -25,7 +25,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { freePort, ROOT, serviceEntry, treeRss, waitFor200 } from "../lib/processes";
-import { runLoadGenerator } from "./run-load";
+import { loadGenerator, runLoadGenerator } from "./run-load";
 import { startStandIn, type StandIn } from "./stand-in";
 
 const { values } = parseArgs({
@@ -171,18 +171,13 @@ function runLoad(
   answered: string,
   duration: number,
 ): Promise<Record<string, any>> {
-  return runLoadGenerator(url, [
-    "--duration",
-    String(duration),
-    "--warmup",
-    String(WARMUP),
-    "--connections",
-    values.connections!,
-    "--prefix",
+  return runLoadGenerator(url, {
+    duration,
+    warmup: WARMUP,
+    connections: Number(values.connections),
     prefix,
-    "--answered",
     answered,
-  ]);
+  });
 }
 
 /**
@@ -426,6 +421,7 @@ async function main(): Promise<void> {
     cpuModel: os.cpus()[0]?.model,
     loadavg: os.loadavg(),
     service: serviceEntry().kind,
+    loadGenerator: loadGenerator(),
     connections: Number(values.connections),
     durationSeconds: DURATION,
     warmupSeconds: WARMUP,

@@ -22,7 +22,7 @@ import Fastify, {
   type FastifyReply,
   type onRequestHookHandler,
 } from "fastify";
-import { DELIVERY_PATH } from "../protocol/endpoints";
+import { createAccessLog, type AccessLogMode } from "./access-log";
 import { httpError, toHttpError, type HttpError } from "./http-errors";
 import type { PinoLogger } from "./logging";
 import type { ServiceMetrics } from "./metrics";
@@ -60,6 +60,10 @@ export interface AppOptions {
   logger: PinoLogger;
   metrics: ServiceMetrics;
   bodyLimit: number;
+  /** Access log: a summary per interval (default) or a line per Delivery request. */
+  accessLog?: AccessLogMode;
+  /** ms between access-log summaries (default 10 s). */
+  accessLogIntervalMs?: number;
   now?: () => number;
   /** Further APIs (repository, offer decisions, Admin API), registered after the built-in ones. */
   plugins?: readonly ServicePlugin<any>[];
@@ -71,17 +75,22 @@ function sendError(reply: FastifyReply, error: HttpError): FastifyReply {
 }
 
 /** What every API shares: body parsing, request logging and metrics, the error mapper, the 404. */
-function installShared(app: FastifyInstance, metrics: ServiceMetrics, bodyLimit: number): void {
+function installShared(app: FastifyInstance, options: AppOptions): void {
+  const { metrics, bodyLimit } = options;
   // Schema-less JSON for every content type: at.js posts Delivery requests as text/plain to avoid
   // CORS preflights. The default parser rejects __proto__/constructor.prototype keys.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "string" }, app.getDefaultJsonParser("error", "error"));
-  app.addHook("onResponse", async (request, reply) => {
+  const accessLog = createAccessLog(app.log, options.accessLog ?? "summary", options.accessLogIntervalMs);
+  app.addHook("onResponse", (request, reply, done) => {
     const route = request.routeOptions.url ?? "unmatched";
     metrics.httpRequest(route, request.method, reply.statusCode);
-    const level = route === DELIVERY_PATH || reply.statusCode >= 500 ? "info" : "debug";
-    const ms = Math.round(reply.elapsedTime * 100) / 100;
-    request.log[level]({ method: request.method, route, status: reply.statusCode, ms }, "request completed");
+    accessLog.record(request.log, request.method, route, reply.statusCode, reply.elapsedTime);
+    done();
+  });
+  app.addHook("onClose", (_app, done) => {
+    accessLog.close();
+    done();
   });
   app.setErrorHandler((error, request, reply) => {
     const mapped = toHttpError(error, bodyLimit);
@@ -113,7 +122,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     routerOptions: { ignoreTrailingSlash: true },
     return503OnClosing: true,
   });
-  installShared(app, metrics, bodyLimit);
+  installShared(app, options);
   const builtIn: ServicePlugin<any>[] = [
     { name: "operations", plugin: operationsPlugin, options: { client, metrics, now: options.now ?? Date.now } },
     {

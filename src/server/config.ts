@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { DecisioningError } from "../errors";
 import { DECISIONING_METHODS, type DecisioningMethod } from "../client";
+import { ACCESS_LOG_MODES, type AccessLogMode } from "./access-log";
 
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = "127.0.0.1";
@@ -61,6 +62,8 @@ export interface ServerConfig {
   workers: number;
   bodyLimit: number;
   logLevel: LogLevel;
+  /** One `requests served` summary per interval (default) or a line per Delivery request. */
+  accessLog: AccessLogMode;
   shutdownTimeout: number;
   /** ms to receive a whole request (headers and body); 0 = no limit. */
   requestTimeout: number;
@@ -139,6 +142,11 @@ export const SETTINGS = [
     help: "max request body, bytes or with kb/mb suffix (default 1mb)",
   },
   { flag: "log-level", env: "LOG_LEVEL", help: `${LOG_LEVELS.join(" | ")} (default info)` },
+  {
+    flag: "access-log",
+    env: "ODD_ACCESS_LOG",
+    help: "summary (a count per route and status every 10 s) | lines (a line per Delivery request) (default summary)",
+  },
   {
     flag: "shutdown-timeout",
     env: "ODD_SHUTDOWN_TIMEOUT",
@@ -392,6 +400,10 @@ export function resolveServerConfig(
   if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
     throw invalid("logLevel", `log level must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
   }
+  const accessLog = get("access-log") ?? "summary";
+  if (!ACCESS_LOG_MODES.includes(accessLog as AccessLogMode)) {
+    throw invalid("accessLog", `access log must be one of ${ACCESS_LOG_MODES.join(", ")}, got "${accessLog}"`);
+  }
   const shutdown = get("shutdown-timeout");
 
   const limits = resolveConnectionLimits(get);
@@ -415,6 +427,7 @@ export function resolveServerConfig(
     ...deliverySettings(get),
     bodyLimit: bodyLimitText === undefined ? DEFAULT_BODY_LIMIT : parseByteSize(bodyLimitText),
     logLevel: logLevel as LogLevel,
+    accessLog: accessLog as AccessLogMode,
     shutdownTimeout:
       shutdown === undefined ? DEFAULT_SHUTDOWN_TIMEOUT : integer(shutdown, "shutdown-timeout", 1, 600_000),
   };

@@ -207,6 +207,7 @@ export async function startService(config: ServerConfig, options: ServiceOptions
     logger,
     metrics,
     bodyLimit: config.bodyLimit,
+    accessLog: config.accessLog,
     ...(options.plugins ? { plugins: options.plugins } : {}),
   });
   await registerAdminRoutes(app, admin, {

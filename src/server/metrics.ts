@@ -228,13 +228,47 @@ export function serveClusterMetrics(): void {
   });
 }
 
+/** Counts kept in plain numbers by label values; see {@link tallyCounter}. */
+interface Tally {
+  add(a: string, b?: string, c?: string): void;
+}
+
+/**
+ * A counter for the per-request hot path: an increment is one Map lookup and an addition (a
+ * prom-client `inc` hashes and validates its label object every time); prom-client receives the
+ * totals when it collects, at scrape time. Label values are bounded sets (routes, methods, status
+ * codes, outcomes), so the map is too.
+ */
+function tallyCounter(registry: Registry, name: string, help: string, labelNames: readonly string[]): Tally {
+  const totals = new Map<string, { labels: Record<string, string>; count: number }>();
+  new Counter({
+    name,
+    help,
+    labelNames: [...labelNames],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { labels, count } of totals.values()) this.inc(labels, count);
+    },
+  });
+  return {
+    add(a, b = "", c = "") {
+      const key = `${a}\u0000${b}\u0000${c}`;
+      const total = totals.get(key);
+      if (total) total.count++;
+      else totals.set(key, { labels: Object.fromEntries(labelNames.map((n, i) => [n, [a, b, c][i]!])), count: 1 });
+    },
+  };
+}
+
 /** Decision, remote-call, outbound, artifact-event and HTTP series (updated by handlers and events). */
 function requestMetrics(registry: Registry) {
   const registers = [registry];
   const series = (name: string, help: string, labelNames: readonly string[] = []) =>
     counter(registry, name, help, labelNames);
   return {
-    decisions: series(
+    decisions: tallyCounter(
+      registry,
       "odd_decisions_total",
       "Delivery requests decided, by decisioning method and outcome.",
       ["method", "outcome"],
@@ -269,11 +303,12 @@ function requestMetrics(registry: Registry) {
       "odd_notification_errors_total",
       "sendNotificationError events (a notification batch given up on).",
     ),
-    http: series("odd_http_requests_total", "HTTP requests served, by route, method and status code.", [
-      "route",
-      "method",
-      "status",
-    ]),
+    http: tallyCounter(
+      registry,
+      "odd_http_requests_total",
+      "HTTP requests served, by route, method and status code.",
+      ["route", "method", "status"],
+    ),
     httpInFlight: new Gauge({
       name: "odd_delivery_requests_in_flight",
       help: "Delivery API requests being decided.",
@@ -327,13 +362,13 @@ export function createServiceMetrics(client: StatusSource, now: () => number = D
   return {
     registry,
     decision(method, outcome, seconds, code) {
-      decisions.inc({ method, outcome });
+      decisions.add(method, outcome);
       latency.observe({ method }, seconds);
       if (code) decisionErrors.inc({ code });
     },
     remoteCall: (outcome) => remote.inc({ outcome }),
     outbound: (endpoint, outcome) => outbound.inc({ endpoint, outcome }),
-    httpRequest: (route, method, status) => http.inc({ route, method, status: String(status) }),
+    httpRequest: (route, method, status) => http.add(route, method, String(status)),
     inFlight: (delta) => httpInFlight.inc(delta),
     render: () => (cluster.isWorker && process.send ? clusterRender(local) : local()),
   };

@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { FastifyInstance } from "fastify";
 import { TargetClient } from "../../src/client";
 import { DecisioningError } from "../../src/errors";
+import type { AccessLogMode } from "../../src/server/access-log";
 import { buildApp, type DecisionClient } from "../../src/server/app";
 import { createLogger } from "../../src/server/logging";
 import { createServiceMetrics } from "../../src/server/metrics";
@@ -29,7 +30,13 @@ function logSink() {
 
 /** The app over a real client (sample artifact as payload) whose Delivery calls hit a fake upstream. */
 async function realApp(
-  options: { bodyLimit?: number; method?: "on-device" | "hybrid"; failing?: boolean } = {},
+  options: {
+    bodyLimit?: number;
+    method?: "on-device" | "hybrid";
+    failing?: boolean;
+    accessLog?: AccessLogMode;
+    accessLogIntervalMs?: number;
+  } = {},
 ) {
   const upstream = fakeFetch({
     "POST https://upstream.test/rest/v1/delivery": (call) =>
@@ -69,6 +76,8 @@ async function realApp(
     logger: sink.logger,
     metrics,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    ...(options.accessLog ? { accessLog: options.accessLog } : {}),
+    ...(options.accessLogIntervalMs ? { accessLogIntervalMs: options.accessLogIntervalMs } : {}),
   });
   open.push({ app, client });
   return { app, client, upstream, logs: sink.lines };
@@ -283,7 +292,7 @@ describe("POST /rest/v1/delivery", () => {
   });
 
   it("logs requests without bodies, query strings or headers", async () => {
-    const { app, logs } = await realApp();
+    const { app, logs } = await realApp({ accessLog: "lines" });
     await post(
       app,
       { ...HERO, id: { thirdPartyId: "visitor-secret" } },
@@ -303,6 +312,35 @@ describe("POST /rest/v1/delivery", () => {
     const all = JSON.stringify(logs);
     for (const secret of ["visitor-secret", "session-secret", "token-secret"])
       expect(all).not.toContain(secret);
+  });
+
+  it("by default counts requests and logs one summary per interval, 5xx still line by line", async () => {
+    const { app, logs } = await realApp({ accessLogIntervalMs: 50 });
+    await post(app, HERO);
+    await post(app, HERO);
+    await post(app, { execute: "not a list" });
+    await app.inject({ method: "GET", url: "/health" });
+    expect(logs.filter((l) => l.msg === "request completed" && l.level === "info")).toEqual([]);
+    await vi.waitFor(() => expect(logs.some((l) => l.msg === "requests served")).toBe(true));
+    const summary = logs.find((l) => l.msg === "requests served")!;
+    expect(summary).toMatchObject({
+      level: "info",
+      requests: 4,
+      routes: { "POST /rest/v1/delivery": { "200": 2, "400": 1 }, "GET /health": { "200": 1 } },
+    });
+    const served = logs.length;
+    await new Promise((r) => setTimeout(r, 120));
+    expect(logs.length).toBe(served); // nothing served since: no empty summary
+  });
+
+  it("logs what was counted since the last summary when the app closes", async () => {
+    const { app, logs } = await realApp({ accessLogIntervalMs: 600_000 });
+    await post(app, HERO);
+    expect(logs.some((l) => l.msg === "requests served")).toBe(false);
+    await app.close();
+    expect(logs.filter((l) => l.msg === "requests served")).toEqual([
+      expect.objectContaining({ requests: 1, routes: { "POST /rest/v1/delivery": { "200": 1 } } }),
+    ]);
   });
 });
 

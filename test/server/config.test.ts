@@ -25,6 +25,7 @@ describe("resolveServerConfig", () => {
       bodyLimit: DEFAULT_BODY_LIMIT,
       notificationConcurrency: DEFAULT_NOTIFICATION_CONCURRENCY,
       logLevel: "info",
+      accessLog: "summary",
     });
   });
 
@@ -49,6 +50,7 @@ describe("resolveServerConfig", () => {
       client: "acme",
       organizationId: "ACME@AdobeOrg",
       logLevel: "warn",
+      accessLog: "summary",
       bodyLimit: 65536,
     });
     expect(c.artifactIsSample).toBe(false);
