@@ -17,6 +17,7 @@ import { randomUUID } from "node:crypto";
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
+  type FastifyServerOptions,
   type FastifyInstance,
   type FastifyPluginAsync,
   type FastifyReply,
@@ -24,7 +25,7 @@ import Fastify, {
 } from "fastify";
 import { createAccessLog, type AccessLogMode } from "./access-log";
 import { httpError, toHttpError, type HttpError } from "./http-errors";
-import type { PinoLogger } from "./logging";
+import { requestLoggerFactory, type PinoLogger } from "./logging";
 import type { ServiceMetrics } from "./metrics";
 import { deliveryPlugin, type DecisionClient } from "./plugins/delivery";
 import { operationsPlugin } from "./plugins/operations";
@@ -117,6 +118,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: requestLoggerFactory as unknown as FastifyServerOptions["childLoggerFactory"],
     bodyLimit,
     genReqId: () => randomUUID(),
     routerOptions: { ignoreTrailingSlash: true },

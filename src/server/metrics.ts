@@ -9,8 +9,9 @@
  * declared below), so any worker answers `/metrics` for all of them.
  */
 import cluster from "node:cluster";
-import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, prometheusContentType } from "prom-client";
+import { AggregatorRegistry, Counter, Gauge, Registry, prometheusContentType } from "prom-client";
 import type { ClientStatus, TargetClient } from "../client";
+import { tallyCounter, tallyHistogram } from "./tally";
 
 export type DecisionOutcome = "ok" | "partial" | "error";
 export type OutboundEndpoint = "delivery" | "artifact" | "geo" | "other";
@@ -228,39 +229,6 @@ export function serveClusterMetrics(): void {
   });
 }
 
-/** Counts kept in plain numbers by label values; see {@link tallyCounter}. */
-interface Tally {
-  add(a: string, b?: string, c?: string): void;
-}
-
-/**
- * A counter for the per-request hot path: an increment is one Map lookup and an addition (a
- * prom-client `inc` hashes and validates its label object every time); prom-client receives the
- * totals when it collects, at scrape time. Label values are bounded sets (routes, methods, status
- * codes, outcomes), so the map is too.
- */
-function tallyCounter(registry: Registry, name: string, help: string, labelNames: readonly string[]): Tally {
-  const totals = new Map<string, { labels: Record<string, string>; count: number }>();
-  new Counter({
-    name,
-    help,
-    labelNames: [...labelNames],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const { labels, count } of totals.values()) this.inc(labels, count);
-    },
-  });
-  return {
-    add(a, b = "", c = "") {
-      const key = `${a}\u0000${b}\u0000${c}`;
-      const total = totals.get(key);
-      if (total) total.count++;
-      else totals.set(key, { labels: Object.fromEntries(labelNames.map((n, i) => [n, [a, b, c][i]!])), count: 1 });
-    },
-  };
-}
-
 /** Decision, remote-call, outbound, artifact-event and HTTP series (updated by handlers and events). */
 function requestMetrics(registry: Registry) {
   const registers = [registry];
@@ -276,13 +244,13 @@ function requestMetrics(registry: Registry) {
     decisionErrors: series("odd_decision_errors_total", "Delivery requests that failed, by error code.", [
       "code",
     ]),
-    latency: new Histogram({
-      name: "odd_decision_duration_seconds",
-      help: "Time to decide one Delivery request (getOffers), by decisioning method.",
-      labelNames: ["method"],
-      buckets: [...DECISION_BUCKETS],
-      registers,
-    }),
+    latency: tallyHistogram(
+      registry,
+      "odd_decision_duration_seconds",
+      "Time to decide one Delivery request (getOffers), by decisioning method.",
+      "method",
+      DECISION_BUCKETS,
+    ),
     remote: series(
       "odd_remote_calls_total",
       "Decisions that needed the upstream Delivery API (server-side or the remote part of hybrid), by outcome.",
@@ -363,7 +331,7 @@ export function createServiceMetrics(client: StatusSource, now: () => number = D
     registry,
     decision(method, outcome, seconds, code) {
       decisions.add(method, outcome);
-      latency.observe({ method }, seconds);
+      latency.observe(method, seconds);
       if (code) decisionErrors.inc({ code });
     },
     remoteCall: (outcome) => remote.inc({ outcome }),

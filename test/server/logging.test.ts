@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DecisioningError } from "../../src/errors";
-import { clientLogger, createLogger } from "../../src/server/logging";
+import { clientLogger, createLogger, requestLoggerFactory } from "../../src/server/logging";
 
 function sink(level: "info" | "debug" = "info") {
   const lines: any[] = [];
@@ -50,5 +50,52 @@ describe("clientLogger", () => {
     const { lines, logger } = sink();
     clientLogger(logger).info!("AT:", { big: "x".repeat(2000) });
     expect(lines[0].msg.length).toBeLessThan(600);
+  });
+});
+
+describe("requestLoggerFactory (fastify's request.log)", () => {
+  function parent(level: "info" | "debug" | "silent") {
+    const lines: Record<string, any>[] = [];
+    const logger = createLogger(level, { write: (s: string) => void lines.push(JSON.parse(s)) });
+    const spy = { children: 0 };
+    const child = logger.child;
+    // Children inherit this property (pino children are made with Object.create): call with their `this`.
+    logger.child = function (this: typeof logger, ...args: Parameters<typeof child>) {
+      spy.children++;
+      return child.apply(this, args);
+    } as typeof logger.child;
+    return { lines, logger, spy };
+  }
+
+  it("makes no pino child for calls below the level, and binds the request id on the first line", () => {
+    const { lines, logger, spy } = parent("info");
+    const log = requestLoggerFactory(logger, { reqId: "r-1" }, {});
+    log.debug({ a: 1 }, "below the level");
+    log.trace("below the level");
+    expect(spy.children).toBe(0);
+    expect(log.level).toBe("info");
+    log.info({ status: 200 }, "shown");
+    log.error("also shown");
+    expect(spy.children).toBe(1);
+    expect(lines).toEqual([
+      expect.objectContaining({ reqId: "r-1", status: 200, msg: "shown", level: "info" }),
+      expect.objectContaining({ reqId: "r-1", msg: "also shown", level: "error" }),
+    ]);
+  });
+
+  it("follows a route's own level, a level set later, silent, and children", () => {
+    const { lines, logger } = parent("info");
+    const routeLevel = requestLoggerFactory(logger, { reqId: "r-2" }, { level: "debug" });
+    routeLevel.debug("route logs debug");
+    const raised = requestLoggerFactory(logger, { reqId: "r-3" }, {});
+    raised.level = "error";
+    raised.warn("not at error");
+    raised.child({ part: "x" }).error("from a child");
+    const silent = requestLoggerFactory(parent("silent").logger, { reqId: "r-4" }, {});
+    silent.fatal("never");
+    expect(lines.map((l) => [l.reqId, l.msg, l.part])).toEqual([
+      ["r-2", "route logs debug", undefined],
+      ["r-3", "from a child", "x"],
+    ]);
   });
 });
