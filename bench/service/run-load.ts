@@ -3,9 +3,16 @@
  * summary: `wrk` (C, one thread, bench/service/wrk-hero.lua) when it is on the PATH, else autocannon
  * (bench/service/load.ts, a Node process). wrk leaves more of the two cores to the servers measured,
  * which is what the rows compare; `ODD_BENCH_LOAD=autocannon` forces the Node generator.
+ *
+ * wrk runs pinned to the machine's last CPU (`taskset`, when there are two CPUs or more and taskset
+ * is installed): unpinned, the scheduler moved wrk and the measured server between the two cores
+ * and the floor row alone ranged from 21,600 to 28,800 req/s in three runs of one afternoon; pinned,
+ * the load generator takes the same share of the machine in every row. The servers are not pinned
+ * (`--workers 2` needs both cores).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { ROOT } from "../lib/processes";
 
@@ -52,12 +59,20 @@ async function runAutocannon(url: string, o: LoadOptions): Promise<Record<string
   return lastJsonLine(await runProcess(process.execPath, args));
 }
 
-/** One wrk run of `seconds`; its answered lines go to `<answered>.<thread>`. */
+/** `taskset -c <last cpu>` when it can pin (see above), else nothing. */
+export function wrkPinning(): string[] {
+  const cpus = os.availableParallelism();
+  if (cpus < 2 || spawnSync("taskset", ["--version"], { stdio: "ignore" }).error) return [];
+  return ["taskset", "-c", String(cpus - 1)];
+}
+
+/** One wrk run of `seconds`; its answered lines go to `<answered>.0` (one thread). */
 async function wrkPhase(url: string, o: LoadOptions, seconds: number, phase: string) {
   const script = path.join(import.meta.dirname, "wrk-hero.lua");
   const args = ["-t1", `-c${o.connections}`, `-d${seconds}s`, "--timeout", "10s", "-s", script, url];
   args.push("--", `${o.prefix}${phase}-`, ...(o.answered ? [o.answered] : []));
-  return lastJsonLine(await runProcess("wrk", args));
+  const [command, ...pinning] = [...wrkPinning(), "wrk"];
+  return lastJsonLine(await runProcess(command!, [...pinning, ...args]));
 }
 
 async function runWrk(url: string, o: LoadOptions): Promise<Record<string, any>> {

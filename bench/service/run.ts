@@ -7,6 +7,7 @@
  *   floor         fastify answering a canned Delivery response after parsing the body
  *   off-w1        odd serve --upstream off --workers 1
  *   notify-w1     odd serve --upstream <stand-in> --workers 1 (display notifications counted)
+ *   notify-floor  the floor, plus one display notification per request POSTed to the stand-in
  *   reference     @adobe/target-nodejs-sdk on-device behind fastify, same stand-in
  *   off-w2        odd serve --upstream off --workers 2
  *   outage        notify-w1 with the stand-in down for --outage seconds in the middle of the load
@@ -25,7 +26,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { freePort, ROOT, serviceEntry, treeRss, waitFor200 } from "../lib/processes";
-import { loadGenerator, runLoadGenerator } from "./run-load";
+import { loadGenerator, runLoadGenerator, wrkPinning } from "./run-load";
 import { startStandIn, type StandIn } from "./stand-in";
 
 const { values } = parseArgs({
@@ -34,7 +35,7 @@ const { values } = parseArgs({
     warmup: { type: "string", default: "3" },
     connections: { type: "string", default: "16" },
     outage: { type: "string", default: "30" },
-    rows: { type: "string", default: "floor,off-w1,notify-w1,reference,off-w2,outage,sigterm" },
+    rows: { type: "string", default: "floor,off-w1,notify-w1,notify-floor,reference,off-w2,outage,sigterm" },
   },
 });
 const DURATION = Number(values.duration);
@@ -45,7 +46,7 @@ const SETTLE_LIMIT_MS = 90_000;
 interface RowSpec {
   id: string;
   title: string;
-  server: "floor" | "reference" | "odd";
+  server: "floor" | "notify-floor" | "reference" | "odd";
   upstream?: "off" | "stand-in";
   workers?: number;
   outage?: boolean;
@@ -61,6 +62,12 @@ const ROWS: RowSpec[] = [
     server: "odd",
     upstream: "stand-in",
     workers: 1,
+  },
+  {
+    id: "notify-floor",
+    title: "floor + one display notification per request to the stand-in (undici)",
+    server: "notify-floor",
+    upstream: "stand-in",
   },
   {
     id: "reference",
@@ -393,6 +400,8 @@ function ratios(rows: Record<string, any>[]): Record<string, number | string> {
     offOverFloor: ratio(rps("off-w1"), rps("floor")),
     notifyOverFloor: ratio(rps("notify-w1"), rps("floor")),
     notifyOverReference: ratio(rps("notify-w1"), rps("reference")),
+    notifyOverNotifyFloor: ratio(rps("notify-w1"), rps("notify-floor")),
+    notifyFloorOverReference: ratio(rps("notify-floor"), rps("reference")),
     offW2OverW1: ratio(rps("off-w2"), rps("off-w1")),
   };
 }
@@ -422,6 +431,7 @@ async function main(): Promise<void> {
     loadavg: os.loadavg(),
     service: serviceEntry().kind,
     loadGenerator: loadGenerator(),
+    loadGeneratorPinning: loadGenerator() === "wrk" ? wrkPinning().join(" ") || "none" : "none",
     connections: Number(values.connections),
     durationSeconds: DURATION,
     warmupSeconds: WARMUP,

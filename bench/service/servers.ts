@@ -3,10 +3,14 @@
  *
  * - `--kind floor`: fastify answering a canned Delivery response after parsing the body (the most
  *   any service on this HTTP stack can do);
+ * - `--kind notify-floor`: the floor, and per request one display notification POSTed to `--upstream`
+ *   after the answer (a Delivery request of a real notification's size, serialised per request,
+ *   sent through an undici keep-alive pool): the most a service on this HTTP stack can do when each
+ *   decision for a new visitor costs one outbound request, as it does for ours and the reference;
  * - `--kind reference`: `@adobe/target-nodejs-sdk` deciding on-device from the bundled sample behind
  *   the same fastify setup, its notifications sent to `--upstream` (the same stand-in as ours).
  *
- *   node --import tsx bench/service/servers.ts --kind floor|reference --port N [--upstream URL]
+ *   node --import tsx bench/service/servers.ts --kind floor|notify-floor|reference --port N [--upstream URL]
  *
  * Both use the service's fastify settings: any content type parsed as JSON, 1 MB body limit, no
  * request logging.
@@ -29,6 +33,7 @@ const { values } = parseArgs({
 
 const SAMPLE = JSON.parse(readFileSync(path.join(ROOT, "samples", "sample-artifact.json"), "utf8")) as {
   meta: { clientCode: string; organizationId: string };
+  rules: { mboxes: Record<string, { consequence: { options: { eventToken: string }[] } }[]> };
 };
 
 /** What our service answers for one `hero` execute (shape and size of a real decision). */
@@ -65,6 +70,45 @@ const CANNED = {
 
 type Decide = (body: Record<string, unknown>, sessionId: string | undefined) => Promise<unknown>;
 
+/** The display token of the canned answer's experience (the sample's first `hero` rule). */
+const DISPLAY_TOKEN = SAMPLE.rules.mboxes.hero![0]!.consequence.options[0]!.eventToken;
+
+/** The canned answer, then one display notification for the request's visitor sent to `upstream`. */
+function notifyFloorDecider(upstream: string): Decide {
+  const agent = new Agent({ keepAliveTimeout: 10_000, connections: 64 });
+  const origin = new URL(upstream).origin;
+  let sequence = 0;
+  const send = (body: Record<string, unknown>) => {
+    const id = body.id as { tntId?: string } | undefined;
+    const now = Date.now();
+    const notification = {
+      requestId: `floor-${process.pid}-${sequence++}`,
+      id: { tntId: id?.tntId ?? "" },
+      context: body.context,
+      experienceCloud: { analytics: { logging: "server_side" } },
+      notifications: [
+        { id: `n-${process.pid}-${sequence}`, type: "display", timestamp: now, mbox: { name: "hero" }, tokens: [DISPLAY_TOKEN] },
+      ],
+    };
+    agent
+      .request({
+        origin,
+        path: `/rest/v1/delivery?client=${SAMPLE.meta.clientCode}&sessionId=floor-${sequence}`,
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(notification),
+        headersTimeout: 10_000,
+        bodyTimeout: 10_000,
+      })
+      .then((r) => r.body.dump())
+      .catch((err: unknown) => process.stderr.write(`notify-floor: ${String(err)}\n`));
+  };
+  return async (body) => {
+    setImmediate(send, body);
+    return CANNED;
+  };
+}
+
 function referenceDecider(upstream: string): Promise<Decide> {
   const Reference = createRequire(import.meta.url)("@adobe/target-nodejs-sdk");
   const agent = new Agent({ keepAliveTimeout: 10_000, connections: 64 });
@@ -98,9 +142,15 @@ function referenceDecider(upstream: string): Promise<Decide> {
 
 async function main(): Promise<void> {
   const kind = values.kind;
-  if (kind !== "floor" && kind !== "reference") throw new Error("--kind floor|reference");
-  if (kind === "reference" && !values.upstream) throw new Error("--upstream is required for the reference");
-  const decide: Decide = kind === "floor" ? async () => CANNED : await referenceDecider(values.upstream!);
+  if (kind !== "floor" && kind !== "notify-floor" && kind !== "reference")
+    throw new Error("--kind floor|notify-floor|reference");
+  if (kind !== "floor" && !values.upstream) throw new Error(`--upstream is required for ${kind}`);
+  const decide: Decide =
+    kind === "floor"
+      ? async () => CANNED
+      : kind === "notify-floor"
+        ? notifyFloorDecider(values.upstream!)
+        : await referenceDecider(values.upstream!);
 
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, return503OnClosing: true });
   app.removeAllContentTypeParsers();

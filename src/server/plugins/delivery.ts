@@ -98,6 +98,13 @@ function setDecisionHeaders(reply: FastifyReply, meta: GetOffersResult["meta"], 
   if (!meta.remoteError && forwardingError) reply.header(HEADER_REMOTE_ERROR, forwardingError.code);
 }
 
+/** The body's notifications and the rest; the rest is copied only when there are notifications. */
+function splitNotifications(body: Record<string, unknown>): { notifications: unknown; rest: Record<string, unknown> } {
+  if (!Object.hasOwn(body, "notifications")) return { notifications: undefined, rest: body };
+  const { notifications, ...rest } = body;
+  return { notifications, rest };
+}
+
 async function decideRequest(
   o: DeliveryPluginOptions,
   body: Record<string, unknown>,
@@ -105,7 +112,7 @@ async function decideRequest(
   reply: FastifyReply,
 ) {
   const { client, metrics } = o;
-  const { notifications, ...rest } = body;
+  const { notifications, rest } = splitNotifications(body);
   const withSession = sessionId !== undefined ? { sessionId } : {};
   // Notifications (e.g. at.js click and display events) are forwarded through the client's queue.
   const forwarding =
