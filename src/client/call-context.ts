@@ -164,9 +164,11 @@ function contextKey(context: DeliveryRequest["context"]): string {
 /**
  * Which notifications may share a Delivery request: same visitor ids, context and property, and
  * the same session / SDID when the caller supplied them. Values this client generated per call (a
- * new session id, a new SDID) do not split batches; the batch uses the first item's. The key is
- * built from the normalised request's fields (it never serialises the request): equal keys mean
- * equal visitor, context and property.
+ * new session id, a new SDID) do not split batches; the batch uses the first item's. The key comes
+ * in two parts, built from the normalised request's fields (never by serialising the request):
+ * this one (visitor, session, SDID, property) and {@link notificationContextKey}, which the queue
+ * computes only when another item of the same visitor waits. Equal parts mean equal visitor,
+ * context and property.
  */
 export function notificationBatchKey(
   validated: DeliveryRequest,
@@ -186,7 +188,11 @@ export function notificationBatchKey(
         keyPart(id.thirdPartyId) +
         keyPart(id.marketingCloudVisitorId) +
         keyPart(id.customerIds)) +
-    contextKey(validated.context) +
     keyPart(validated.property?.token)
   );
+}
+
+/** The context part of a notification batch key (see {@link notificationBatchKey}). */
+export function notificationContextKey(validated: DeliveryRequest): string {
+  return contextKey(validated.context);
 }

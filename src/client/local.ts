@@ -10,7 +10,7 @@ import { performanceNow } from "../platform/clock";
 import { randomId } from "../platform/ids";
 import type { DeliveryRequest, DeliveryResponse, Geo } from "../protocol/delivery";
 import { telemetryEntryFor } from "../protocol/telemetry";
-import { notificationBatchKey, type CallContext } from "./call-context";
+import { notificationBatchKey, notificationContextKey, type CallContext } from "./call-context";
 import type { GetOffersOptions } from "./call-options";
 import type { QueuedRequestParts } from "../remote/notification-queue";
 import type { ClientRuntime } from "./runtime";
@@ -57,8 +57,9 @@ function queueNotifications(
   if (validated.property) request.property = validated.property;
   const sessionId = call.sessionId;
   const batchKey = notificationBatchKey(validated, call, options);
-  if (send) rt.queue.enqueue({ request, sessionId, batchKey, notifications });
-  else rt.queue.enqueueTelemetryOnly({ request, sessionId, batchKey });
+  const batchContextKey = () => notificationContextKey(validated);
+  if (send) rt.queue.enqueue({ request, sessionId, batchKey, batchContextKey, notifications });
+  else rt.queue.enqueueTelemetryOnly({ request, sessionId, batchKey, batchContextKey });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { notificationBatchKey, type CallContext } from "../../src/client/call-context";
+import { notificationBatchKey, notificationContextKey, type CallContext } from "../../src/client/call-context";
 
 /** Equal keys must mean equal visitor, context, property (and supplied session / SDID); the key never serialises the request. */
 const call: CallContext = {
@@ -20,10 +20,20 @@ const base = () => ({
   },
   property: { token: "p" },
 });
+/** Both parts of the key: the queue batches two items only when both are equal. */
 const key = (request: any, c: CallContext = call, options: any = { request: {} }) =>
-  notificationBatchKey(request, c, options);
+  `${notificationBatchKey(request, c, options)}|${notificationContextKey(request)}`;
 
-describe("notificationBatchKey", () => {
+describe("notificationBatchKey and notificationContextKey", () => {
+  it("keep the context out of the visitor part", () => {
+    const other = base();
+    other.context.userAgent = "UA2";
+    expect(notificationBatchKey(other as any, call, { request: {} })).toBe(
+      notificationBatchKey(base() as any, call, { request: {} }),
+    );
+    expect(notificationContextKey(other as any)).not.toBe(notificationContextKey(base() as any));
+  });
+
   it("is equal for equal requests, whatever object identity", () => {
     expect(key(base())).toBe(key(base()));
     expect(key(base(), { ...call, sessionId: "other generated" })).toBe(key(base()));

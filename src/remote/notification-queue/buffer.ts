@@ -60,6 +60,9 @@ export interface BatchGroup extends QueuedNotificationBatch {
   bytes: number;
   partsBytes: number;
   waiters?: ItemWaiters;
+  /** The second part of the key (see NotificationQueueItem.batchContextKey), computed on demand. */
+  contextKeyOf?: () => string;
+  contextKey?: string;
 }
 
 /** A group's own cost besides its request parts: the group, its map entry, its sealed batch. */
@@ -140,13 +143,22 @@ export class NotificationBuffer {
   /** The group of the item's batch key, created when new; undefined when its key cannot be made. */
   groupFor(item: TelemetryOnlyItem): BatchGroup | undefined {
     let key: string;
+    let group: BatchGroup | undefined;
     try {
       key = batchKeyOf(item);
+      group = this.#groups.get(key);
+      if (group && item.batchContextKey) {
+        // Same visitor: the same context too? Else the group of both parts.
+        const contextKey = item.batchContextKey();
+        if (contextKey !== contextKeyOf(group)) {
+          key = `${key}\u0000${contextKey}`;
+          group = this.#groups.get(key);
+        }
+      }
     } catch (err) {
       this.#hooks.onUnserialisable(err);
       return undefined;
     }
-    let group = this.#groups.get(key);
     if (!group) {
       group = newGroup(key, item);
       this.#groups.set(key, group);
@@ -312,6 +324,12 @@ export class NotificationBuffer {
   }
 }
 
+/** The group's context key part, computed once; "" for a group keyed without one. */
+function contextKeyOf(group: BatchGroup): string {
+  group.contextKey ??= group.contextKeyOf?.() ?? "";
+  return group.contextKey;
+}
+
 function newGroup(key: string, item: TelemetryOnlyItem): BatchGroup {
   const parts = item.request ?? {};
   // The parts are the caller's own immutable snapshot (the client builds them per decision).
@@ -330,5 +348,6 @@ function newGroup(key: string, item: TelemetryOnlyItem): BatchGroup {
     wantsRequest: false,
     bytes: partsBytes,
     partsBytes,
+    ...(item.batchContextKey ? { contextKeyOf: item.batchContextKey } : {}),
   };
 }

@@ -49,6 +49,13 @@ export interface NotificationQueueItem {
    * (a new session id or SDID per call), so one visitor's impressions batch across calls.
    */
   batchKey?: string;
+  /**
+   * A second part of `batchKey`, computed only when another item with the same `batchKey` waits
+   * (the client puts the visitor in `batchKey` and the context here: a new visitor per call, the
+   * common case, never builds the longer context key). Items share a request only when both parts
+   * are equal.
+   */
+  batchContextKey?: () => string;
 }
 
 export type TelemetryOnlyItem = Omit<NotificationQueueItem, "notifications">;

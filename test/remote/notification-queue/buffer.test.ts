@@ -46,6 +46,41 @@ describe("NotificationBuffer grouping and sealing", () => {
     expect(b.groupCount).toBe(4);
   });
 
+  it("computes a context key part only for a visitor that already waits, and splits on it", () => {
+    const { b } = buffer();
+    const computed: string[] = [];
+    const item = (visitorKey: string, context: string) => ({
+      request: visitor(1),
+      batchKey: visitorKey,
+      batchContextKey: () => (computed.push(context), context),
+    });
+    const x = b.groupFor(item("v", "X"))!;
+    b.groupFor(item("w", "X"));
+    expect(computed).toEqual([]); // a new visitor never builds the context part
+    expect(b.groupFor(item("v", "X"))).toBe(x);
+    expect(computed).toEqual(["X", "X"]); // the item's, then the group's (kept)
+    const y = b.groupFor(item("v", "Y"))!;
+    expect(y).not.toBe(x);
+    expect(b.groupFor(item("v", "Y"))).toBe(y);
+    expect(b.groupFor(item("v", "X"))).toBe(x);
+    expect(computed.filter((c) => c === "X")).toHaveLength(3); // the group's own part only once
+    expect(b.groupCount).toBe(3);
+  });
+
+  it("never merges two contexts of one visitor, whatever was sealed in between", () => {
+    const { b, takeAll } = buffer({ batchSize: 50 });
+    const item = (context: string) => ({ request: visitor(1), batchKey: "v", batchContextKey: () => context });
+    b.append(b.groupFor(item("X"))!, [note("x1")]);
+    b.append(b.groupFor(item("Y"))!, [note("y1")]);
+    b.sealAll();
+    b.append(b.groupFor(item("Y"))!, [note("y2")]);
+    b.append(b.groupFor(item("X"))!, [note("x2")]);
+    b.append(b.groupFor(item("Y"))!, [note("y3")]);
+    b.sealAll();
+    const batches = takeAll().map((batch) => batch.notifications.map((n) => n.tokens![0]));
+    expect(batches).toEqual([["x1"], ["y1"], ["y2", "y3"], ["x2"]]);
+  });
+
   it("refuses an item whose request cannot be serialised, through the hook", () => {
     const { b, unserialisable } = buffer();
     const context: Record<string, unknown> = {};
