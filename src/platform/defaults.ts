@@ -1,5 +1,6 @@
 import { Agent, type Dispatcher } from "undici";
 import type { FetchLike, FetchResponseLike } from "./http";
+import { urlParts } from "./url-parts";
 
 const decoder = new TextDecoder();
 
@@ -44,10 +45,10 @@ export function createDefaultFetch(): { fetch: FetchLike; close(): Promise<void>
     bodyTimeout: 30_000,
   });
   const fetch: FetchLike = async (url, init = {}) => {
-    const target = new URL(url);
+    const target = urlParts(url);
     const res = await agent.request({
       origin: target.origin,
-      path: `${target.pathname}${target.search}`,
+      path: target.path,
       method: (init.method ?? "GET") as Dispatcher.HttpMethod,
       ...(init.headers ? { headers: init.headers } : {}),
       ...(init.body !== undefined ? { body: init.body } : {}),

@@ -256,7 +256,8 @@ function requestMetrics(registry: Registry) {
       "Decisions that needed the upstream Delivery API (server-side or the remote part of hybrid), by outcome.",
       ["outcome"],
     ),
-    outbound: series(
+    outbound: tallyCounter(
+      registry,
       "odd_outbound_requests_total",
       "HTTP requests made by the service (Delivery API, artifact, geo), by endpoint and outcome (status class or error).",
       ["endpoint", "outcome"],
@@ -335,7 +336,7 @@ export function createServiceMetrics(client: StatusSource, now: () => number = D
       if (code) decisionErrors.inc({ code });
     },
     remoteCall: (outcome) => remote.inc({ outcome }),
-    outbound: (endpoint, outcome) => outbound.inc({ endpoint, outcome }),
+    outbound: (endpoint, outcome) => outbound.add(endpoint, outcome),
     httpRequest: (route, method, status) => http.add(route, method, String(status)),
     inFlight: (delta) => httpInFlight.inc(delta),
     render: () => (cluster.isWorker && process.send ? clusterRender(local) : local()),

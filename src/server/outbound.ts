@@ -12,6 +12,7 @@
 import { DELIVERY_PATH } from "../protocol/endpoints";
 import { GEO_ENDPOINT } from "../protocol/endpoints";
 import { createDefaultFetch } from "../platform/defaults";
+import { urlParts } from "../platform/url-parts";
 import type { FetchLike, FetchResponseLike } from "../platform/http";
 import type { OutboundEndpoint } from "./metrics";
 
@@ -72,8 +73,8 @@ function isNotificationOnly(body: unknown): boolean {
 export function classifyUrl(url: string): OutboundEndpoint {
   if (url.startsWith(GEO_ENDPOINT)) return "geo";
   try {
-    const parsed = new URL(url);
-    if (parsed.pathname === DELIVERY_PATH || parsed.pathname === `${DELIVERY_PATH}/`) return "delivery";
+    const { pathname } = urlParts(url);
+    if (pathname === DELIVERY_PATH || pathname === `${DELIVERY_PATH}/`) return "delivery";
     return "artifact";
   } catch {
     return "other";
@@ -82,9 +83,17 @@ export function classifyUrl(url: string): OutboundEndpoint {
 
 /** The same Delivery call, sent to `base` (keeping its query string; a base path is kept as a prefix). */
 export function rewriteToUpstream(url: string, base: URL): string {
-  const original = new URL(url);
-  const prefix = base.pathname.replace(/\/+$/, "");
-  return `${base.protocol}//${base.host}${prefix}${DELIVERY_PATH}${original.search}`;
+  return withQueryOf(url, upstreamDeliveryUrl(base));
+}
+
+/** The upstream's Delivery endpoint without a query (computed once per upstream). */
+function upstreamDeliveryUrl(base: URL): string {
+  return `${base.protocol}//${base.host}${base.pathname.replace(/\/+$/, "")}${DELIVERY_PATH}`;
+}
+
+function withQueryOf(url: string, endpoint: string): string {
+  const { path, pathname } = urlParts(url);
+  return endpoint + path.slice(pathname.length);
 }
 
 function statusClass(status: number): string {
@@ -102,6 +111,7 @@ export function createOutboundFetch(options: OutboundFetchOptions): OutboundFetc
     }
   };
   const upstream = options.upstream;
+  const upstreamEndpoint = upstream instanceof URL ? upstreamDeliveryUrl(upstream) : undefined;
 
   const fetch: FetchLike = async (url, init) => {
     const endpoint = classifyUrl(url);
@@ -115,8 +125,7 @@ export function createOutboundFetch(options: OutboundFetchOptions): OutboundFetc
       record(endpoint, "disabled");
       return disabledResponse();
     }
-    const target =
-      upstream instanceof URL && endpoint === "delivery" ? rewriteToUpstream(url, upstream) : url;
+    const target = upstreamEndpoint !== undefined && endpoint === "delivery" ? withQueryOf(url, upstreamEndpoint) : url;
     try {
       // Never follow a redirect, whichever fetch is underneath: the caller sees the 3xx and refuses it.
       const res = await base(target, { ...init, redirect: "manual" });
