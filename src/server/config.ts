@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
+import v8 from "node:v8";
 import path from "node:path";
 import { DecisioningError } from "../errors";
 import { DECISIONING_METHODS, type DecisioningMethod } from "../client";
@@ -23,7 +24,16 @@ export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
 export const DEFAULT_NOTIFICATION_CONCURRENCY = 32;
 export const DEFAULT_DEMO_CLIENT = "demo";
 /** Estimated bytes of notifications the service keeps while the upstream is unreachable. */
-export const DEFAULT_NOTIFICATION_CAPACITY = 256 * 1024 * 1024;
+/**
+ * The service's default notification capacity: a quarter of this process's V8 heap limit, between
+ * 64 MiB and 1 GiB (1 GiB on a machine whose Node heap limit is 4 GiB). A 30 s upstream outage at
+ * ~7,000 decisions/s queues ~210,000 impressions (~525 MB estimated): the library's fixed 256 MiB
+ * dropped most of them in `npm run bench:service`; a small container gets a small bound.
+ */
+export function defaultNotificationCapacity(heapLimit = v8.getHeapStatistics().heap_size_limit): number {
+  const mib = 1024 * 1024;
+  return Math.min(1024 * mib, Math.max(64 * mib, Math.floor(heapLimit / 4 / mib) * mib));
+}
 const MAX_WORKERS = 64;
 /** Connection limits (see src/server/limits.ts, docs/server.md "Connection limits"). */
 export const DEFAULT_REQUEST_TIMEOUT = 10_000;
@@ -124,7 +134,7 @@ export const SETTINGS = [
   {
     flag: "notification-capacity",
     env: "ODD_NOTIFICATION_CAPACITY",
-    help: "notifications kept while the upstream is away, in estimated heap bytes (default 256mb)",
+    help: "notifications kept while the upstream is away, in estimated heap bytes (default: a quarter of the heap limit, 64mb to 1gb)",
   },
   {
     flag: "notification-spool",
@@ -337,7 +347,7 @@ function deliverySettings(
   return {
     notificationCapacity:
       capacity === undefined
-        ? DEFAULT_NOTIFICATION_CAPACITY
+        ? defaultNotificationCapacity()
         : parseByteSize(capacity, "notification-capacity", 4096),
     notificationSpool: spool === undefined ? undefined : path.resolve(spool),
     workers:

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   DEFAULT_BODY_LIMIT,
   DEFAULT_NOTIFICATION_CONCURRENCY,
+  defaultNotificationCapacity,
   findPackageRoot,
   parseByteSize,
   resolveServerConfig,
@@ -27,6 +28,15 @@ describe("resolveServerConfig", () => {
       logLevel: "info",
       accessLog: "summary",
     });
+  });
+
+  it("sizes the default notification capacity from the heap limit: a quarter, 64 MiB to 1 GiB", () => {
+    const mib = 1024 * 1024;
+    expect(defaultNotificationCapacity(4144 * mib)).toBe(1024 * mib);
+    expect(defaultNotificationCapacity(1024 * mib)).toBe(256 * mib);
+    expect(defaultNotificationCapacity(200 * mib)).toBe(64 * mib);
+    expect(resolveServerConfig({}, {}).notificationCapacity).toBe(defaultNotificationCapacity());
+    expect(resolveServerConfig({ "notification-capacity": "300mb" }, {}).notificationCapacity).toBe(300 * mib);
   });
 
   it("finds the bundled sample from the package root", () => {
