@@ -93,9 +93,10 @@ async function runWrk(url: string, o: LoadOptions): Promise<Record<string, any>>
     errors: e.connect! + e.read! + e.write! + e.timeout!,
     timeouts: e.timeout,
     non2xx: e.status,
-    // Named as the autocannon generator names them: refused = a new connection refused, reset = a
-    // request in flight lost (wrk counts a read error when a connection ends before its answer).
-    errorCodes: { ECONNREFUSED: e.connect, ECONNRESET: e.read, write: e.write },
+    // Named as the autocannon generator names them. ECONNREFUSED: a request that never reached the
+    // server (wrk reports a refused non-blocking connect as a connect or a write error); ECONNRESET:
+    // a request in flight lost (a read error: the connection ended before its answer).
+    errorCodes: { ECONNREFUSED: e.connect! + e.write!, ECONNRESET: e.read },
     answeredTotal,
   };
 }
