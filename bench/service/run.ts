@@ -28,6 +28,7 @@ import { parseArgs } from "node:util";
 import { freePort, ROOT, serviceEntry, treeRss, waitFor200 } from "../lib/processes";
 import { loadGenerator, runLoadGenerator, wrkPinning } from "./run-load";
 import { startStandIn, type StandIn } from "./stand-in";
+import { serviceVerdicts, verdictTable, type ServiceRow } from "./verdicts";
 
 const { values } = parseArgs({
   options: {
@@ -438,8 +439,9 @@ async function main(): Promise<void> {
     outageSeconds: OUTAGE,
     rows,
     ratios: ratios(rows),
+    verdicts: serviceVerdicts(rows as ServiceRow[]),
   };
-  process.stdout.write(`${table(rows)}\n\n${JSON.stringify(result.ratios)}\n`);
+  process.stdout.write(`${table(rows)}\n\n${JSON.stringify(result.ratios)}\n\n${verdictTable(result.verdicts)}\n`);
   mkdirSync(path.join(ROOT, "bench", "results"), { recursive: true });
   writeFileSync(path.join(ROOT, "bench", "results", "service.json"), `${JSON.stringify(result, null, 2)}\n`);
 }
