@@ -27,9 +27,19 @@ export interface LoadOptions {
 
 export type LoadGenerator = "wrk" | "autocannon";
 
+let warned = false;
+
 export function loadGenerator(): LoadGenerator {
   if (process.env.ODD_BENCH_LOAD === "autocannon") return "autocannon";
-  return spawnSync("wrk", ["--version"], { stdio: "ignore" }).error ? "autocannon" : "wrk";
+  if (!spawnSync("wrk", ["--version"], { stdio: "ignore" }).error) return "wrk";
+  if (!warned) {
+    warned = true;
+    process.stderr.write(
+      "bench:service: wrk is not installed (apt install wrk): the load comes from autocannon, a Node " +
+        "process that takes most of a core itself, so the rows are not comparable with docs/performance.md\n",
+    );
+  }
+  return "autocannon";
 }
 
 export async function runLoadGenerator(url: string, options: LoadOptions): Promise<Record<string, any>> {
