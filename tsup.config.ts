@@ -42,7 +42,15 @@ const edge: Options = {
 export default defineConfig([
   // ESM is split into shared chunks: `odd --help` does not load the server and its drivers.
   { ...common, format: ["esm"], outDir: "dist/esm", clean: true, splitting: true },
-  { ...common, format: ["cjs"], outDir: "dist/cjs", clean: true, outExtension: () => ({ js: ".cjs" }) },
+  // shims: import.meta.url (thread-fetch resolves undici for its worker) from __filename in CJS.
+  {
+    ...common,
+    format: ["cjs"],
+    outDir: "dist/cjs",
+    clean: true,
+    shims: true,
+    outExtension: () => ({ js: ".cjs" }),
+  },
   { ...edge, dts: true, outDir: "dist/edge", clean: true },
   {
     ...edge,

@@ -70,6 +70,8 @@ export interface ServerConfig {
   notificationSpool: string | undefined;
   /** Service processes sharing the port (1 = this process only). */
   workers: number;
+  /** Outbound HTTP (notifications, remote calls, artifact) on a worker thread of each process. */
+  outboundThread: boolean;
   bodyLimit: number;
   logLevel: LogLevel;
   /** One `requests served` summary per interval (default) or a line per Delivery request. */
@@ -140,6 +142,11 @@ export const SETTINGS = [
     flag: "notification-spool",
     env: "ODD_NOTIFICATION_SPOOL",
     help: "file keeping unsent notifications across a restart (default: none)",
+  },
+  {
+    flag: "outbound-thread",
+    env: "ODD_OUTBOUND_THREAD",
+    help: "on | off: outbound HTTP (notifications, remote calls, artifact downloads) on a worker thread (default on)",
   },
   {
     flag: "workers",
@@ -340,11 +347,15 @@ function resolveConnectionLimits(get: (flag: string) => string | undefined): Con
 /** The notification capacity and spool, and the worker count. */
 function deliverySettings(
   get: (flag: string) => string | undefined,
-): Pick<ServerConfig, "notificationCapacity" | "notificationSpool" | "workers"> {
+): Pick<ServerConfig, "notificationCapacity" | "notificationSpool" | "workers" | "outboundThread"> {
   const capacity = get("notification-capacity");
   const spool = get("notification-spool");
   const workers = get("workers");
+  const thread = (get("outbound-thread") ?? "on").toLowerCase();
+  if (thread !== "on" && thread !== "off")
+    throw invalid("outboundThread", `outbound-thread must be on or off, got "${thread}"`);
   return {
+    outboundThread: thread === "on",
     notificationCapacity:
       capacity === undefined
         ? defaultNotificationCapacity()

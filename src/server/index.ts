@@ -192,6 +192,7 @@ export async function startService(config: ServerConfig, options: ServiceOptions
   const holder: { metrics?: ServiceMetrics } = {};
   const outbound = createOutboundFetch({
     upstream: config.upstream,
+    thread: config.outboundThread,
     onRequest: (endpoint, outcome) => holder.metrics?.outbound(endpoint, outcome),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });

@@ -12,6 +12,7 @@
 import { DELIVERY_PATH } from "../protocol/endpoints";
 import { GEO_ENDPOINT } from "../protocol/endpoints";
 import { createDefaultFetch } from "../platform/defaults";
+import { createThreadFetch } from "../platform/thread-fetch";
 import { urlParts } from "../platform/url-parts";
 import type { FetchLike, FetchResponseLike } from "../platform/http";
 import type { OutboundEndpoint } from "./metrics";
@@ -22,6 +23,8 @@ export interface OutboundFetchOptions {
   onRequest?: (endpoint: OutboundEndpoint, outcome: string) => void;
   /** The underlying fetch (tests); default: undici over a keep-alive pool owned by this wrapper. */
   fetch?: FetchLike;
+  /** Run the default pool on a worker thread (createThreadFetch); default false. */
+  thread?: boolean;
 }
 
 export interface OutboundFetch {
@@ -101,7 +104,7 @@ function statusClass(status: number): string {
 }
 
 export function createOutboundFetch(options: OutboundFetchOptions): OutboundFetch {
-  const owned = options.fetch ? undefined : createDefaultFetch();
+  const owned = options.fetch ? undefined : options.thread ? createThreadFetch() : createDefaultFetch();
   const base: FetchLike = options.fetch ?? owned!.fetch;
   const record = (endpoint: OutboundEndpoint, outcome: string) => {
     try {

@@ -39,6 +39,13 @@ describe("resolveServerConfig", () => {
     expect(resolveServerConfig({ "notification-capacity": "300mb" }, {}).notificationCapacity).toBe(300 * mib);
   });
 
+  it("runs outbound HTTP on a worker thread unless told off", () => {
+    expect(resolveServerConfig({}, {}).outboundThread).toBe(true);
+    expect(resolveServerConfig({}, { ODD_OUTBOUND_THREAD: "off" }).outboundThread).toBe(false);
+    expect(resolveServerConfig({ "outbound-thread": "OFF" }, {}).outboundThread).toBe(false);
+    expect(() => resolveServerConfig({ "outbound-thread": "maybe" }, {})).toThrow(/outbound-thread must be on or off/);
+  });
+
   it("finds the bundled sample from the package root", () => {
     expect(findPackageRoot([ROOT])).toBe(ROOT);
     expect(resolveServerConfig({}, {}).artifact).toBe(SAMPLE_ARTIFACT);
