@@ -4,18 +4,19 @@ import { urlParts } from "./url-parts";
 
 const decoder = new TextDecoder();
 
+/** Response headers as undici gives them: lower-case names, repeated ones as arrays. */
+export type UndiciHeaders = Record<string, string | string[] | undefined>;
+
 /**
- * An undici response as the FetchLike port sees it. The body is read at once, so the connection
- * returns to the pool whether or not the caller reads it (a 5xx whose body nobody wants, a 304).
+ * A response as the FetchLike port sees it, from an undici status, headers and body (read at once
+ * by the caller, so the connection returns to the pool whether or not anyone reads it).
  */
-function responseOf(res: Dispatcher.ResponseData): FetchResponseLike {
-  const bytes = res.body.arrayBuffer();
+export function fetchResponse(status: number, headers: UndiciHeaders, bytes: Promise<ArrayBuffer>): FetchResponseLike {
   bytes.catch(() => undefined); // observed through text()/arrayBuffer(); never unhandled
   const text = () => bytes.then((b) => decoder.decode(b));
-  const headers = res.headers;
   return {
-    status: res.statusCode,
-    ok: res.statusCode >= 200 && res.statusCode < 300,
+    status,
+    ok: status >= 200 && status < 300,
     headers: {
       get(name: string) {
         const value = headers[name.toLowerCase()];
@@ -27,6 +28,10 @@ function responseOf(res: Dispatcher.ResponseData): FetchResponseLike {
     arrayBuffer: () => bytes,
     json: () => text().then((t) => JSON.parse(t) as unknown),
   };
+}
+
+function responseOf(res: Dispatcher.ResponseData): FetchResponseLike {
+  return fetchResponse(res.statusCode, res.headers, res.body.arrayBuffer());
 }
 
 /**

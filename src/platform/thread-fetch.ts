@@ -12,19 +12,19 @@
  */
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
+import { fetchResponse, type UndiciHeaders } from "./defaults";
 import type { FetchInit, FetchLike, FetchResponseLike } from "./http";
 import { urlParts } from "./url-parts";
 
 interface Answer {
   id: number;
   status?: number;
-  headers?: Record<string, string | string[] | undefined>;
+  headers?: UndiciHeaders;
   body?: ArrayBuffer;
   error?: string;
   code?: string;
 }
 
-const decoder = new TextDecoder();
 
 interface Pending {
   resolve: (res: FetchResponseLike) => void;
@@ -63,24 +63,7 @@ parentPort.on("message", (m) => {
 }
 
 function responseOf(a: Answer): FetchResponseLike {
-  const headers = a.headers ?? {};
-  const body = a.body ?? new ArrayBuffer(0);
-  const status = a.status ?? 0;
-  const text = () => decoder.decode(body);
-  return {
-    status,
-    ok: status >= 200 && status < 300,
-    headers: {
-      get(name: string) {
-        const value = headers[name.toLowerCase()];
-        if (value === undefined) return null;
-        return Array.isArray(value) ? value.join(", ") : value;
-      },
-    },
-    text: async () => text(),
-    arrayBuffer: async () => body,
-    json: async () => JSON.parse(text()) as unknown,
-  };
+  return fetchResponse(a.status ?? 0, a.headers ?? {}, Promise.resolve(a.body ?? new ArrayBuffer(0)));
 }
 
 /** The error a failed request rejects with: the worker's message, and undici's code when it had one. */
