@@ -12,7 +12,7 @@
  *
  *   node --import tsx bench/service/servers.ts --kind floor|notify-floor|reference --port N [--upstream URL]
  *
- * Both use the service's fastify settings: any content type parsed as JSON, 1 MB body limit, no
+ * All use the service's fastify settings: any content type parsed as JSON, 1 MB body limit, no
  * request logging.
  */
 import { readFileSync } from "node:fs";
@@ -73,7 +73,12 @@ type Decide = (body: Record<string, unknown>, sessionId: string | undefined) => 
 /** The display token of the canned answer's experience (the sample's first `hero` rule). */
 const DISPLAY_TOKEN = SAMPLE.rules.mboxes.hero![0]!.consequence.options[0]!.eventToken;
 
-/** The canned answer, then one display notification for the request's visitor sent to `upstream`. */
+/**
+ * The canned answer, then one display notification for the request's visitor sent to `upstream`
+ * from this thread's undici pool. (Through the worker-thread pool `odd serve` uses, this floor was
+ * lower: 10,240 req/s against 12,979–14,073 from this thread, npm run bench:service, 2026-12-05;
+ * its own sends are too light to gain from a second thread.)
+ */
 function notifyFloorDecider(upstream: string): Decide {
   const agent = new Agent({ keepAliveTimeout: 10_000, connections: 64 });
   const origin = new URL(upstream).origin;

@@ -34,6 +34,16 @@ function responseOf(res: Dispatcher.ResponseData): FetchResponseLike {
   return fetchResponse(res.statusCode, res.headers, res.body.arrayBuffer());
 }
 
+/** The keep-alive pool of both Node adapters (this one and createThreadFetch's worker). */
+export const POOL_OPTIONS = {
+  keepAliveTimeout: 10_000,
+  keepAliveMaxTimeout: 60_000,
+  connections: 64,
+  // Bounds for requests the client stopped waiting for (notification sends are abandoned, not aborted, on timeout).
+  headersTimeout: 30_000,
+  bodyTimeout: 30_000,
+} as const;
+
 /**
  * The default HTTP stack: undici's dispatcher API (not its WHATWG fetch: no Request/Response
  * objects or web streams per call, a third of a notification send's cost) over a keep-alive
@@ -41,14 +51,7 @@ function responseOf(res: Dispatcher.ResponseData): FetchResponseLike {
  * handle keeping the process alive. Redirects are not followed (a 3xx is answered as it is).
  */
 export function createDefaultFetch(): { fetch: FetchLike; close(): Promise<void> } {
-  const agent = new Agent({
-    keepAliveTimeout: 10_000,
-    keepAliveMaxTimeout: 60_000,
-    connections: 64,
-    // Bounds for requests the client stopped waiting for (notification sends are abandoned, not aborted, on timeout).
-    headersTimeout: 30_000,
-    bodyTimeout: 30_000,
-  });
+  const agent = new Agent(POOL_OPTIONS);
   const fetch: FetchLike = async (url, init = {}) => {
     const target = urlParts(url);
     const res = await agent.request({

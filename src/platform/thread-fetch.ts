@@ -3,16 +3,18 @@
  * {@link createDefaultFetch}, but opening, writing and reading the sockets — and the garbage that
  * makes — happen off the calling thread. `odd serve` sends one notification request per new visitor;
  * on its one JavaScript thread that was as much work as answering the decision, while the machine's
- * other core had room (`npm run bench:service`, notifications row: 6,099 → 6,672 req/s). A request
+ * other core had room (`ODD_OUTBOUND_THREAD=off|on npm run bench:service -- --rows floor,notify-w1`,
+ * alternating: 5,589 and 5,260 req/s off, 6,059 and 6,142 on). A request
  * body crosses as a string (one copy), an answer's body as a transferred ArrayBuffer; the caller's
  * AbortSignal aborts the request on the worker.
  *
- * Node-only (worker_threads). The worker is unref'd: it never keeps a process alive; `close()`
- * terminates it (its sockets close with it) and rejects the calls still waiting.
+ * Node-only (worker_threads). The worker starts on the first call and is unref'd: it never keeps a
+ * process alive; `close()` terminates it (its sockets close with it) and rejects the calls still
+ * waiting and every later one.
  */
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
-import { fetchResponse, type UndiciHeaders } from "./defaults";
+import { fetchResponse, POOL_OPTIONS, type UndiciHeaders } from "./defaults";
 import type { FetchInit, FetchLike, FetchResponseLike } from "./http";
 import { urlParts } from "./url-parts";
 
@@ -25,7 +27,6 @@ interface Answer {
   code?: string;
 }
 
-
 interface Pending {
   resolve: (res: FetchResponseLike) => void;
   reject: (err: Error) => void;
@@ -35,14 +36,13 @@ interface Pending {
 
 /**
  * The worker's program (CommonJS, run with `eval`; undici is loaded from where this package resolves
- * it). Each answer's body crosses back as a transferred ArrayBuffer (no copy, binary intact).
+ * it, the pool options come as workerData). Each answer's body crosses back as a transferred
+ * ArrayBuffer (no copy, binary intact).
  */
-function workerSource(undiciPath: string): string {
-  return `
-const { parentPort } = require("node:worker_threads");
-const { Agent } = require(${JSON.stringify(undiciPath)});
-const agent = new Agent({ keepAliveTimeout: 10000, keepAliveMaxTimeout: 60000, connections: 64,
-  headersTimeout: 30000, bodyTimeout: 30000 });
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require("node:worker_threads");
+const { Agent } = require(workerData.undiciPath);
+const agent = new Agent(workerData.pool);
 const aborts = new Map();
 function answer(id, res) {
   return res.body.arrayBuffer().then((body) =>
@@ -60,7 +60,6 @@ parentPort.on("message", (m) => {
       code: err && typeof err.code === "string" ? err.code : undefined }))
     .finally(() => aborts.delete(m.id));
 });`;
-}
 
 function responseOf(a: Answer): FetchResponseLike {
   return fetchResponse(a.status ?? 0, a.headers ?? {}, Promise.resolve(a.body ?? new ArrayBuffer(0)));
@@ -73,67 +72,97 @@ function requestError(a: Answer): Error {
   return err;
 }
 
-export function createThreadFetch(): { fetch: FetchLike; close(): Promise<void> } {
-  const undiciPath = createRequire(import.meta.url).resolve("undici");
-  const worker = new Worker(workerSource(undiciPath), { eval: true });
-  worker.unref();
-  const pending = new Map<number, Pending>();
-  let nextId = 0;
-  let closed = false;
-  const settle = (id: number): Pending | undefined => {
-    const p = pending.get(id);
+/**
+ * The worker and the calls waiting for it. Started on the first call (a service that never calls
+ * out never starts a thread); once it has stopped, every call rejects at once.
+ */
+class HttpThread {
+  readonly #pending = new Map<number, Pending>();
+  #worker: Worker | undefined;
+  #nextId = 0;
+  #stopped: Error | undefined;
+
+  /** Posts a call; its id, or undefined when the thread has stopped (the call is rejected then). */
+  send(message: Record<string, unknown>, pending: Pending): number | undefined {
+    if (this.#stopped) {
+      pending.reject(this.#stopped);
+      return undefined;
+    }
+    const id = this.#nextId++;
+    this.#pending.set(id, pending);
+    this.#start().postMessage({ ...message, id });
+    return id;
+  }
+
+  /** Forgets call `id` (answered, failed or aborted) and returns what was waiting for it. */
+  settle(id: number): Pending | undefined {
+    const p = this.#pending.get(id);
     if (!p) return undefined;
-    pending.delete(id);
+    this.#pending.delete(id);
     if (p.onAbort) p.signal!.removeEventListener("abort", p.onAbort);
     return p;
-  };
-  worker.on("message", (a: Answer) => {
-    const p = settle(a.id);
-    if (!p) return;
-    if (a.error !== undefined) p.reject(requestError(a));
-    else p.resolve(responseOf(a));
-  });
-  const failAll = (err: Error) => {
-    for (const id of [...pending.keys()]) settle(id)?.reject(err);
-  };
-  worker.on("error", (err) => failAll(err instanceof Error ? err : new Error(String(err))));
-  worker.on("exit", () => failAll(new Error("The HTTP worker thread has stopped")));
+  }
 
+  abort(id: number): void {
+    this.#worker?.postMessage({ type: "abort", id });
+  }
+
+  async stop(reason: Error): Promise<void> {
+    this.#stopped ??= reason;
+    const worker = this.#worker;
+    if (!worker) return;
+    // Held while it stops: an unref'd worker alone would let the process end before stop()
+    // resolves (and skip whatever the caller does after it).
+    worker.ref();
+    await worker.terminate();
+  }
+
+  #start(): Worker {
+    if (this.#worker) return this.#worker;
+    const undiciPath = createRequire(import.meta.url).resolve("undici");
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { undiciPath, pool: POOL_OPTIONS } });
+    worker.unref();
+    worker.on("message", (a: Answer) => {
+      const p = this.settle(a.id);
+      if (a.error !== undefined) p?.reject(requestError(a));
+      else p?.resolve(responseOf(a));
+    });
+    worker.on("error", (err) => this.#failAll(err instanceof Error ? err : new Error(String(err))));
+    worker.on("exit", () => this.#failAll(new Error("The HTTP worker thread has stopped")));
+    this.#worker = worker;
+    return worker;
+  }
+
+  #failAll(reason: Error): void {
+    this.#stopped ??= reason;
+    for (const id of [...this.#pending.keys()]) this.settle(id)?.reject(this.#stopped);
+  }
+}
+
+export function createThreadFetch(): { fetch: FetchLike; close(): Promise<void> } {
+  const thread = new HttpThread();
   const fetch: FetchLike = (url: string, init: FetchInit = {}) => {
-    if (closed) return Promise.reject(new Error("The HTTP worker thread is closed"));
     const signal = init.signal;
     if (signal?.aborted) return Promise.reject(signal.reason ?? new Error("aborted"));
     const target = urlParts(url);
-    const id = nextId++;
     return new Promise<FetchResponseLike>((resolve, reject) => {
-      const onAbort = signal
-        ? () => {
-            settle(id);
-            worker.postMessage({ type: "abort", id });
-            reject(signal.reason ?? new Error("aborted"));
-          }
-        : undefined;
-      if (onAbort) signal!.addEventListener("abort", onAbort, { once: true });
-      pending.set(id, { resolve, reject, signal, onAbort });
-      worker.postMessage({
-        id,
+      const message = {
         origin: target.origin,
         path: target.path,
         method: init.method ?? "GET",
         headers: init.headers,
         body: init.body,
-      });
+      };
+      const pending: Pending = { resolve, reject, signal, onAbort: undefined };
+      const id = thread.send(message, pending);
+      if (id === undefined || !signal) return;
+      pending.onAbort = () => {
+        thread.settle(id);
+        thread.abort(id);
+        reject(signal.reason ?? new Error("aborted"));
+      };
+      signal.addEventListener("abort", pending.onAbort, { once: true });
     });
   };
-  return {
-    fetch,
-    close: async () => {
-      if (closed) return;
-      closed = true;
-      // Held while it stops: an unref'd worker alone would let the process end before close()
-      // resolves (and skip whatever the caller does after it).
-      worker.ref();
-      await worker.terminate();
-    },
-  };
+  return { fetch, close: () => thread.stop(new Error("The HTTP worker thread is closed")) };
 }

@@ -80,7 +80,10 @@ export function createAccessLog(
   return {
     record(log, method, route, status, elapsedMs) {
       if (mode === "summary") count(counts, route, method, status);
-      log[lineLevel(mode, route, status)]({ method, route, status, ms: Math.round(elapsedMs * 100) / 100 }, "request completed");
+      log[lineLevel(mode, route, status)](
+        { method, route, status, ms: Math.round(elapsedMs * 100) / 100 },
+        "request completed",
+      );
     },
     close() {
       if (!timer) return;

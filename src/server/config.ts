@@ -23,9 +23,9 @@ export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
  */
 export const DEFAULT_NOTIFICATION_CONCURRENCY = 32;
 export const DEFAULT_DEMO_CLIENT = "demo";
-/** Estimated bytes of notifications the service keeps while the upstream is unreachable. */
 /**
- * The service's default notification capacity: a quarter of this process's V8 heap limit, between
+ * The service's default notification capacity (estimated bytes of notifications kept while the
+ * upstream is unreachable): a quarter of this process's V8 heap limit, between
  * 64 MiB and 1 GiB (1 GiB on a machine whose Node heap limit is 4 GiB). A 30 s upstream outage at
  * ~7,000 decisions/s queues ~210,000 impressions (~525 MB estimated): the library's fixed 256 MiB
  * dropped most of them in `npm run bench:service`; a small container gets a small bound.
@@ -343,8 +343,7 @@ function resolveConnectionLimits(get: (flag: string) => string | undefined): Con
   };
 }
 
-/** Resolves and validates the service configuration. Throws DecisioningError(ODE_ERR_INVALID_OPTION). */
-/** The notification capacity and spool, and the worker count. */
+/** The notification capacity and spool, the worker count and the outbound thread. */
 function deliverySettings(
   get: (flag: string) => string | undefined,
 ): Pick<ServerConfig, "notificationCapacity" | "notificationSpool" | "workers" | "outboundThread"> {
@@ -366,6 +365,7 @@ function deliverySettings(
   };
 }
 
+/** Resolves and validates the service configuration. Throws DecisioningError(ODE_ERR_INVALID_OPTION). */
 export function resolveServerConfig(
   flags: ConfigFlags,
   env: ConfigEnv,

@@ -84,17 +84,13 @@ export function classifyUrl(url: string): OutboundEndpoint {
   }
 }
 
-/** The same Delivery call, sent to `base` (keeping its query string; a base path is kept as a prefix). */
-export function rewriteToUpstream(url: string, base: URL): string {
-  return withQueryOf(url, upstreamDeliveryUrl(base));
-}
-
-/** The upstream's Delivery endpoint without a query (computed once per upstream). */
-function upstreamDeliveryUrl(base: URL): string {
+/** The upstream's Delivery endpoint without a query (computed once per upstream; a base path is kept as a prefix). */
+export function upstreamDeliveryUrl(base: URL): string {
   return `${base.protocol}//${base.host}${base.pathname.replace(/\/+$/, "")}${DELIVERY_PATH}`;
 }
 
-function withQueryOf(url: string, endpoint: string): string {
+/** The same Delivery call sent to `endpoint` (see upstreamDeliveryUrl), keeping its query string. */
+export function rewriteToUpstream(url: string, endpoint: string): string {
   const { path, pathname } = urlParts(url);
   return endpoint + path.slice(pathname.length);
 }
@@ -128,7 +124,7 @@ export function createOutboundFetch(options: OutboundFetchOptions): OutboundFetc
       record(endpoint, "disabled");
       return disabledResponse();
     }
-    const target = upstreamEndpoint !== undefined && endpoint === "delivery" ? withQueryOf(url, upstreamEndpoint) : url;
+    const target = upstreamEndpoint !== undefined && endpoint === "delivery" ? rewriteToUpstream(url, upstreamEndpoint) : url;
     try {
       // Never follow a redirect, whichever fetch is underneath: the caller sees the 3xx and refuses it.
       const res = await base(target, { ...init, redirect: "manual" });

@@ -35,7 +35,11 @@ export function tallyCounter(
       const key = `${a}\u0000${b}\u0000${c}`;
       const total = totals.get(key);
       if (total) total.count++;
-      else totals.set(key, { labels: Object.fromEntries(labelNames.map((n, i) => [n, [a, b, c][i]!])), count: 1 });
+      else
+        totals.set(key, {
+          labels: Object.fromEntries(labelNames.map((n, i) => [n, [a, b, c][i]!])),
+          count: 1,
+        });
     },
   };
 }
@@ -58,7 +62,12 @@ interface SampleValue {
 }
 
 /** The exposition samples of one label value: cumulative `_bucket`s, `+Inf`, `_sum`, `_count`. */
-function samples(name: string, label: Record<string, string>, bounds: readonly number[], s: Series): SampleValue[] {
+function samples(
+  name: string,
+  label: Record<string, string>,
+  bounds: readonly number[],
+  s: Series,
+): SampleValue[] {
   const out: SampleValue[] = [];
   let cumulative = 0;
   bounds.forEach((le, i) => {
@@ -80,19 +89,28 @@ export function tallyHistogram(
   bounds: readonly number[],
 ): TallyHistogram {
   const series = new Map<string, Series>();
-  const collect = () => ({
+  const metric = {
     name,
     help,
     type: "histogram",
     aggregator: "sum",
-    values: [...series].flatMap(([value, s]) => samples(name, { [labelName]: value }, bounds, s)),
-  });
-  const metric = { name, help, type: "histogram", aggregator: "sum", get: async () => collect() };
+    get: async () => ({
+      name,
+      help,
+      type: "histogram",
+      aggregator: "sum",
+      values: [...series].flatMap(([value, s]) => samples(name, { [labelName]: value }, bounds, s)),
+    }),
+  };
   registry.registerMetric(metric as unknown as Parameters<Registry["registerMetric"]>[0]);
   return {
     observe(labelValue, value) {
       let s = series.get(labelValue);
-      if (!s) series.set(labelValue, (s = { buckets: new Array<number>(bounds.length + 1).fill(0), sum: 0, count: 0 }));
+      if (!s)
+        series.set(
+          labelValue,
+          (s = { buckets: new Array<number>(bounds.length + 1).fill(0), sum: 0, count: 0 }),
+        );
       let i = 0;
       while (i < bounds.length && value > bounds[i]!) i++;
       s.buckets[i]!++;

@@ -72,7 +72,12 @@ describe.each(adapters)("FetchLike contract: %s", (_name, create) => {
     expect(res.headers.get("Content-Type")).toBe("application/json");
     expect(res.headers.get("x-multi")).toBe("a, b");
     expect(res.headers.get("x-absent")).toBeNull();
-    expect(await res.json!()).toEqual({ method: "POST", path: "/echo?a=1&b=%20", body: '{"k":"v é"}', header: "yes" });
+    expect(await res.json!()).toEqual({
+      method: "POST",
+      path: "/echo?a=1&b=%20",
+      body: '{"k":"v é"}',
+      header: "yes",
+    });
   });
 
   it("keeps a binary body intact, and reads an error status's body", async () => {
@@ -107,12 +112,14 @@ describe.each(adapters)("FetchLike contract: %s", (_name, create) => {
     const answers = await Promise.all(
       Array.from({ length: 50 }, (_, i) => adapter.fetch(`${base}/echo?n=${i}`).then((r) => r.json!())),
     );
-    expect(answers.map((a) => (a as { path: string }).path)).toEqual(Array.from({ length: 50 }, (_, i) => `/echo?n=${i}`));
+    expect(answers.map((a) => (a as { path: string }).path)).toEqual(
+      Array.from({ length: 50 }, (_, i) => `/echo?n=${i}`),
+    );
   });
 });
 
 describe("createThreadFetch lifecycle", () => {
-  it("rejects calls after close() and never holds the process", async () => {
+  it("rejects calls after close(); closing twice is harmless", async () => {
     const adapter = createThreadFetch();
     expect((await adapter.fetch(`${base}/echo`)).status).toBe(201);
     await adapter.close();

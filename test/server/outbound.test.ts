@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifyUrl, createOutboundFetch, rewriteToUpstream } from "../../src/server/outbound";
+import { classifyUrl, createOutboundFetch, rewriteToUpstream, upstreamDeliveryUrl } from "../../src/server/outbound";
 import { fakeFetch, json } from "../support/fake-fetch";
 
 const DELIVERY = "https://mboxedge28.tt.omtrdc.net/rest/v1/delivery?imsOrgId=O%40AdobeOrg&sessionId=s1";
@@ -13,10 +13,10 @@ describe("outbound fetch", () => {
   });
 
   it("rewrites any Delivery host to the upstream, keeping the query and a base path", () => {
-    expect(rewriteToUpstream(DELIVERY, new URL("http://127.0.0.1:9000"))).toBe(
+    expect(rewriteToUpstream(DELIVERY, upstreamDeliveryUrl(new URL("http://127.0.0.1:9000")))).toBe(
       "http://127.0.0.1:9000/rest/v1/delivery?imsOrgId=O%40AdobeOrg&sessionId=s1",
     );
-    expect(rewriteToUpstream(DELIVERY, new URL("https://proxy.test/target/"))).toBe(
+    expect(rewriteToUpstream(DELIVERY, upstreamDeliveryUrl(new URL("https://proxy.test/target/")))).toBe(
       "https://proxy.test/target/rest/v1/delivery?imsOrgId=O%40AdobeOrg&sessionId=s1",
     );
   });

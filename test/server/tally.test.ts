@@ -45,7 +45,10 @@ describe("tally metrics", () => {
       { method: "hybrid", value: 0.5 },
     ]);
     const b = histograms([{ method: "on-device", value: 0.05 }]);
-    const ours = AggregatorRegistry.aggregate([await a.ours.getMetricsAsJSON(), await b.ours.getMetricsAsJSON()]);
+    const ours = AggregatorRegistry.aggregate([
+      await a.ours.getMetricsAsJSON(),
+      await b.ours.getMetricsAsJSON(),
+    ]);
     const theirs = AggregatorRegistry.aggregate([
       await a.theirs.getMetricsAsJSON(),
       await b.theirs.getMetricsAsJSON(),
@@ -57,7 +60,12 @@ describe("tally metrics", () => {
     const ours = new Registry();
     const theirs = new Registry();
     const tally = tallyCounter(ours, "c_total", "help", ["route", "method", "status"]);
-    const counter = new Counter({ name: "c_total", help: "help", labelNames: ["route", "method", "status"], registers: [theirs] });
+    const counter = new Counter({
+      name: "c_total",
+      help: "help",
+      labelNames: ["route", "method", "status"],
+      registers: [theirs],
+    });
     for (const [route, method, status] of [
       ["/a", "GET", "200"],
       ["/a", "GET", "200"],

@@ -60,8 +60,8 @@ export interface BatchGroup extends QueuedNotificationBatch {
   bytes: number;
   partsBytes: number;
   waiters?: ItemWaiters;
-  /** The second part of the key (see NotificationQueueItem.batchContextKey), computed on demand. */
-  contextKeyOf?: () => string;
+  /** Makes the second part of the key (NotificationQueueItem.batchContextKey); kept in contextKey once made. */
+  makeContextKey?: () => string;
   contextKey?: string;
 }
 
@@ -326,7 +326,7 @@ export class NotificationBuffer {
 
 /** The group's context key part, computed once; "" for a group keyed without one. */
 function contextKeyOf(group: BatchGroup): string {
-  group.contextKey ??= group.contextKeyOf?.() ?? "";
+  group.contextKey ??= group.makeContextKey?.() ?? "";
   return group.contextKey;
 }
 
@@ -348,6 +348,6 @@ function newGroup(key: string, item: TelemetryOnlyItem): BatchGroup {
     wantsRequest: false,
     bytes: partsBytes,
     partsBytes,
-    ...(item.batchContextKey ? { contextKeyOf: item.batchContextKey } : {}),
+    ...(item.batchContextKey ? { makeContextKey: item.batchContextKey } : {}),
   };
 }
